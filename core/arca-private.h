@@ -1,0 +1,121 @@
+/*
+ * arca-private.h: what the files of core/ share and nothing outside sees.
+ *
+ * A collection (struct arca_db) ties together the object store and the
+ * catalog (archive/), the Xapian index (core/xapian.h) and, for writers,
+ * the collection lock.  record.c turns catalog records into index
+ * documents; ingest.c runs imports; search.c runs queries.
+ */
+#ifndef ARCA_PRIVATE_H
+#define ARCA_PRIVATE_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "arca.h"
+#include "xapian.h"
+#include "../archive/archive.h"
+#include "../indexers/indexer.h"
+
+#define ARCA_ERRLEN 1024
+
+struct arca_db {
+    char *dir;
+    int flags;
+    int lockfd;                 /* writers hold an flock on DIR/lock */
+    arca_objects *objects;
+    arca_catalog *catalog;
+    arca_xdb *xdb;
+    char errmsg[ARCA_ERRLEN];
+};
+
+/* Files inside a collection. */
+#define ARCA_CATALOG_FILE "catalog.db"
+#define ARCA_INDEX_DIR "index"
+#define ARCA_LOCK_FILE "lock"
+/* Index metadata key: the catalog change number the index reflects. */
+#define ARCA_META_SEQ "arca.catalog_seq"
+
+/* Documents the index buffers before Xapian flushes on its own. */
+#define ARCA_FLUSH_DOCS 2000
+
+/* Set db->errmsg (printf-style) and return ST. */
+arca_status arca_db_fail(arca_db *db, arca_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- util.c ---- */
+
+/* A growable string; s is NUL-terminated after any successful call. */
+typedef struct arca_str {
+    char *s;
+    size_t len, cap;
+} arca_str;
+arca_status arca_str_add(arca_str *b, const char *s, size_t n);
+arca_status arca_str_addz(arca_str *b, const char *s);
+arca_status arca_str_printf(arca_str *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void arca_str_free(arca_str *b);
+
+char *arca_strdup(const char *s);       /* NULL-safe */
+/* Read a whole file into a malloc'd buffer (NUL added, not counted). */
+arca_status arca_read_file(const char *path, uint64_t max, char **data,
+                           size_t *len, char *err, size_t errlen);
+/* Remove PATH and everything below it (no error if it is absent). */
+arca_status arca_remove_tree(const char *path, char *err, size_t errlen);
+/* "YYYY-MM-DDTHH:MM:SSZ" now, UTC. */
+void arca_now_iso(char buf[32]);
+
+/*
+ * Parse a date given as YYYY, YYYY-MM, YYYY-MM-DD (optionally followed by
+ * a time) into its normal form ("1790", "2023-12", "2023-12-13").  Returns
+ * 0 and fills NORM, or -1 when it is not such a date.
+ */
+int arca_date_norm(const char *in, char norm[11]);
+
+/* A record id made safe: ASCII letters, digits, '-', '_', '.', and UTF-8
+ * letters; other runs become '-'; at most MAX bytes. */
+void arca_slug(const char *in, char *out, size_t max);
+
+/* Language of TEXT by its letters' scripts: "ko", "ja", "zh", "ru",
+ * "mn" (Cyrillic with Mongolian letters), "en" (Latin), or NULL. */
+const char *arca_guess_lang(const char *text, size_t len);
+
+/* ---- record.c ---- */
+
+/* The texts of a record's parts when the caller has them in memory. */
+typedef struct arca_part_text {
+    const char *text;
+    size_t len;
+} arca_part_text;
+
+/*
+ * Build the index documents of record R, one per part, into *docs (an
+ * array of R->nparts, NULL for a deleted record); free them with
+ * arca_docs_free().  Needs no database handle: extraction threads call it.
+ */
+arca_status arca_record_docs(const arca_cat_record *r,
+                             const arca_part_text *texts,
+                             arca_objects *os, arca_xdoc ***docs,
+                             char *err, size_t errlen);
+void arca_docs_free(arca_xdoc **docs, size_t n);
+/* Replace R's documents in the index by DOCS (the writer's thread). */
+arca_status arca_index_docs(arca_db *db, const arca_cat_record *r,
+                            arca_xdoc *const *docs);
+/*
+ * (Re)index record R: delete its old documents, add one per part.
+ * TEXTS (may be NULL) holds R->nparts texts; missing ones are read from
+ * the object store.  A deleted record just loses its documents.
+ */
+arca_status arca_index_record(arca_db *db, const arca_cat_record *r,
+                              const arca_part_text *texts);
+
+/* Bring the index up to the catalog: index every head changed after
+ * the index's recorded change number, then commit. */
+arca_status arca_index_catch_up(arca_db *db, int from_scratch,
+                                arca_progress_fn cb, void *ctx);
+
+/* Commit the objects, the catalog transaction, then the index, in that
+ * order (the durability rule).  Opens no new transaction. */
+arca_status arca_commit_all(arca_db *db);
+
+#endif /* ARCA_PRIVATE_H */

@@ -1,0 +1,285 @@
+/*
+ * arca.h: the public interface of libarca.
+ *
+ * libarca keeps every original file it is given in a content-addressed,
+ * zlib-compressed archive (objects/), records what it holds in an SQLite
+ * catalog (catalog.db), extracts UTF-8 text from each file, and indexes it
+ * with Xapian (index/, derived: `arca reindex` rebuilds it from the archive).
+ *
+ * Conventions:
+ * - Every call that can fail returns an arca_status; ARCA_OK is zero.
+ *   Results go out through the last parameter(s), which are NULL on failure.
+ * - A handle keeps the message of its last failure: arca_db_errmsg().  It
+ *   names the file and the reason and is valid until the next call.
+ * - A child belongs to its parent: a result set is valid until it is
+ *   destroyed or its collection is closed.  Every _close/_destroy is NULL-safe.
+ * - All text in and out is UTF-8.
+ */
+#ifndef ARCA_H
+#define ARCA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#define ARCA_BEGIN_DECLS extern "C" {
+#define ARCA_END_DECLS }
+#else
+#define ARCA_BEGIN_DECLS
+#define ARCA_END_DECLS
+#endif
+
+ARCA_BEGIN_DECLS
+
+#define ARCA_VERSION "0.1.0"
+
+/* ---- Status codes ---- */
+
+typedef enum arca_status {
+    ARCA_OK = 0,       /* success */
+    ARCA_ENOMEM,       /* an allocation failed */
+    ARCA_EIO,          /* a system call failed; the message names file and errno */
+    ARCA_ECORRUPT,     /* stored bytes failed verification (hash, zlib, SQLite) */
+    ARCA_ELOCKED,      /* another writer holds the collection */
+    ARCA_ERETRY,       /* the index changed under a reader: reopen and retry */
+    ARCA_EQUERY,       /* the query does not parse */
+    ARCA_EUNSUPPORTED, /* no indexer for this type, or an optional part is absent */
+    ARCA_EFORMAT,      /* the input is malformed for its type */
+    ARCA_ELIMIT,       /* a configured limit (size, depth, count, ratio) refused it */
+    ARCA_ENOTFOUND,    /* no such collection, record, attachment or object */
+    ARCA_EINVAL,       /* an argument is out of range or malformed */
+    ARCA_EEXIST,       /* the thing to create is there already */
+    ARCA_EINDEX,       /* the Xapian index failed otherwise */
+    ARCA_EINTERNAL,    /* a bug: an unexpected exception or state */
+    ARCA_STATUS_COUNT
+} arca_status;
+
+/* A short English phrase for a status ("object store corrupt", ...). */
+const char *arca_status_str(arca_status st);
+
+/* ---- Collections ---- */
+
+typedef struct arca_db arca_db;
+
+enum {
+    ARCA_RDONLY = 0,   /* search and read only; many readers may run at once */
+    ARCA_WRITE  = 1,   /* one writer at a time; others get ARCA_ELOCKED */
+};
+
+/*
+ * Create an empty collection in DIR (made if missing; it must be empty
+ * or not exist).  Return value: ARCA_OK, ARCA_EEXIST (a collection is
+ * there), ARCA_EIO.  errbuf receives the message on failure.
+ */
+arca_status arca_db_init(const char *dir, char *errbuf, size_t errlen);
+
+/*
+ * Open the collection in DIR.  *out is owned by the caller; close it with
+ * arca_db_close().  On failure *out is NULL and errbuf holds the message.
+ * A writer reconciles the index with the catalog on open (work lost by a
+ * crash between the catalog's commit and the index's is redone).
+ */
+arca_status arca_db_open(const char *dir, int flags, arca_db **out,
+                         char *errbuf, size_t errlen);
+void arca_db_close(arca_db *db);
+
+/* The message of the last failure on DB (never NULL; "" if none). */
+const char *arca_db_errmsg(const arca_db *db);
+const char *arca_db_dir(const arca_db *db);
+
+/* ---- Records ---- */
+
+/* A record as a caller gives it to arca_db_add(). */
+typedef struct arca_attachment_in {
+    const char *path;     /* file to read, or NULL to use data/len */
+    const char *name;     /* name shown (defaults to the path's base name) */
+    const void *data;
+    size_t len;
+} arca_attachment_in;
+
+typedef struct arca_record_in {
+    const char *id;       /* NULL: derived from date and title */
+    const char *title;
+    const char *date;     /* ISO 8601 date, or a year */
+    const char *author;
+    const char *board;
+    const char *lang;     /* NULL: detected */
+    const char *source;
+    const char *const *tags;
+    size_t ntags;
+    const char *const *extra;   /* name, value, name, value, ... */
+    size_t nextra;              /* number of pairs */
+    const char *body_path;      /* a file whose text is the body, or NULL */
+    const void *body;           /* or the body's bytes */
+    size_t body_len;
+    const arca_attachment_in *attachments;
+    size_t nattachments;
+} arca_record_in;
+
+/*
+ * Archive, catalogue and index one record with its attachments.  The
+ * record's id is copied into idbuf.  Return value: ARCA_OK, ARCA_EINVAL
+ * (a field is malformed: bad date...), ARCA_EIO, ARCA_ELOCKED ...
+ */
+arca_status arca_db_add(arca_db *db, const arca_record_in *rec,
+                        char *idbuf, size_t idlen);
+
+/*
+ * The record ID as JSON (every field, its parts with their objects, its
+ * version), in *json, owned by the caller (free()).
+ */
+arca_status arca_db_record_json(arca_db *db, const char *id, int with_text,
+                                char **json);
+
+/*
+ * Write the original bytes of an object (by SHA-256 hex), or of a record's
+ * part ("ID" for its body's original, "ID/NAME" for an attachment), to
+ * SINK.  The bytes are verified against their hash as they are read; on a
+ * mismatch the call fails with ARCA_ECORRUPT.
+ */
+typedef int (*arca_sink_fn)(void *ctx, const void *data, size_t len);
+arca_status arca_db_get(arca_db *db, const char *what, arca_sink_fn sink,
+                        void *ctx);
+
+/* ---- Import ---- */
+
+typedef enum arca_outcome {
+    ARCA_IMPORTED,   /* a new record or a new version of one */
+    ARCA_UNCHANGED,  /* seen before, same content: skipped */
+    ARCA_SKIPPED,    /* not imported on purpose (sidecar, ignored name) */
+    ARCA_FAILED      /* could not be read or extracted: see the message */
+} arca_outcome;
+
+typedef struct arca_import_event {
+    const char *path;       /* as given, joined with the path below it */
+    arca_outcome outcome;
+    const char *id;         /* the record's id, when there is one */
+    const char *mime;
+    const char *charset;    /* the encoding the text was decoded from */
+    uint64_t bytes;
+    const char *error;      /* why it failed, for ARCA_FAILED */
+    const char *warning;    /* imported, but something is worth knowing */
+} arca_import_event;
+
+typedef void (*arca_import_fn)(void *ctx, const arca_import_event *ev);
+
+typedef struct arca_import_summary {
+    uint64_t files, records, parts, skipped, unchanged, failed, bytes;
+    double seconds;
+} arca_import_summary;
+
+/* Called in the caller's thread as each file is done (CURRENT), before
+ * it is committed: for progress displays. */
+typedef void (*arca_progress_import_fn)(void *ctx,
+                                        const arca_import_summary *sofar,
+                                        const char *current);
+
+typedef struct arca_import_opts {
+    int jobs;               /* extraction threads; 0: the number of cores */
+    int dry_run;            /* detect and extract, store nothing */
+    uint64_t max_file;      /* bytes; 0: default (256 MiB) */
+    uint64_t max_text;      /* bytes of text per part; 0: default (16 MiB) */
+    unsigned batch;         /* files per commit; 0: default */
+    arca_import_fn on_file; /* each file, once its outcome is committed */
+    arca_progress_import_fn on_progress;
+    void *ctx;
+} arca_import_opts;
+
+/*
+ * Import the files and directories in PATHS (recursively).  A file
+ * NAME.meta.json beside NAME gives that record's fields.  Re-running skips
+ * unchanged files.  The import goes on past files that fail; each is
+ * reported to opts->on_file with the reason.  Return value: ARCA_OK when it
+ * ran through (even if files failed), else the status that stopped it.
+ */
+arca_status arca_db_import(arca_db *db, const char *const *paths,
+                           size_t npaths, const arca_import_opts *opts,
+                           arca_import_summary *sum);
+
+/* ---- Search ---- */
+
+typedef enum arca_sort {
+    ARCA_SORT_RELEVANCE = 0,
+    ARCA_SORT_DATE,         /* newest first */
+    ARCA_SORT_DATE_ASC
+} arca_sort;
+
+typedef struct arca_search_opts {
+    unsigned offset;
+    unsigned limit;          /* 0: 10 */
+    arca_sort sort;
+    int collapse;            /* one hit per record (default on: use 1) */
+    unsigned snippet_len;    /* characters; 0: 200 */
+    const char *const *facets;  /* "year", "board", "type", "lang", "author" */
+    size_t nfacets;
+    const char *filter;      /* a second query ANDed as a filter, or NULL */
+} arca_search_opts;
+
+typedef struct arca_attachment {
+    const char *name;
+    const char *type;
+    uint64_t size;
+    const char *sha256;
+} arca_attachment;
+
+typedef struct arca_hit {
+    unsigned rank;           /* 1-based, counting from offset */
+    double score;
+    const char *id, *title, *date, *author, *board, *lang, *type, *source;
+    const char *part;        /* attachment that matched, or NULL for the body */
+    const char *snippet;     /* HTML-escaped, matches in <b>...</b> */
+    const char *sha256;      /* original of the matching part */
+    const char *text_sha256; /* its extracted text */
+    const arca_attachment *attachments;
+    size_t nattachments;
+} arca_hit;
+
+typedef struct arca_facet_value {
+    const char *value;
+    uint64_t count;
+} arca_facet_value;
+
+typedef struct arca_results arca_results;
+
+/*
+ * Run QUERY (Xapian QueryParser syntax plus the field prefixes title:
+ * author: board: tag: type: lang: year: date: and ranges such as
+ * year:2020..2023).  *out is owned by the caller: arca_results_destroy().
+ * Return value: ARCA_OK, ARCA_EQUERY (the message says why), ARCA_EINDEX.
+ */
+arca_status arca_db_search(arca_db *db, const char *query,
+                           const arca_search_opts *opts, arca_results **out);
+uint64_t arca_results_total(const arca_results *r);
+size_t arca_results_count(const arca_results *r);
+/* The i-th hit; owned by R. */
+const arca_hit *arca_results_hit(const arca_results *r, size_t i);
+/* Facet values of NAME, most frequent first; owned by R. */
+const arca_facet_value *arca_results_facet(const arca_results *r,
+                                           const char *name, size_t *n);
+/* A spelling suggestion for the query, or NULL. */
+const char *arca_results_suggestion(const arca_results *r);
+void arca_results_destroy(arca_results *r);
+
+/* ---- Maintenance ---- */
+
+typedef struct arca_stats {
+    uint64_t records, versions, parts, objects;
+    uint64_t bytes;          /* originals and texts, uncompressed */
+    uint64_t stored_bytes;   /* as stored, compressed */
+    uint64_t index_docs;
+    uint64_t index_bytes;
+} arca_stats;
+arca_status arca_db_stats(arca_db *db, arca_stats *out);
+
+/* Report each problem found; returns ARCA_OK only when none was found. */
+typedef void (*arca_problem_fn)(void *ctx, const char *problem);
+arca_status arca_db_fsck(arca_db *db, arca_problem_fn cb, void *ctx,
+                         uint64_t *nproblems);
+
+/* Rebuild the index from the catalog and the objects alone. */
+typedef void (*arca_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+arca_status arca_db_reindex(arca_db *db, arca_progress_fn cb, void *ctx);
+
+ARCA_END_DECLS
+
+#endif /* ARCA_H */

@@ -1,0 +1,1222 @@
+/*
+ * ingest.c: imports and added records.
+ *
+ * An import walks the paths it is given in the caller's thread, which is
+ * also the one writer: it owns the catalog's transaction and the index.
+ * Extraction threads take files from a bounded queue, detect, decode and
+ * extract them, store their originals and texts as objects, build the
+ * index documents, and hand the result back.  Every batch the writer
+ * makes the objects durable, commits the catalog, then the index, and
+ * only then reports the batch's files: what is reported is never lost.
+ *
+ *   walk ──> [jobs] ──> extract ×N ──> [results] ──> catalog + index
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "arca-private.h"
+
+#define DEFAULT_MAX_FILE ((uint64_t)256 << 20)
+#define DEFAULT_BATCH 500
+#define MAX_SIDECAR ((uint64_t)1 << 20)
+#define MAX_WALK_DEPTH 64
+#define MAX_ID 128
+#define SIDECAR_SUFFIX ".meta.json"
+
+/* ---- A file's way through the pipeline ---- */
+
+typedef struct part_out {
+    char mime[128];
+    char charset[64];
+    arca_extract x;
+    arca_hex orig, text;
+    uint64_t size, text_size, orig_z, text_z;
+    int has_text;
+    char *meta;              /* JSON of extracted fields */
+} part_out;
+
+typedef struct job {
+    struct job *next;
+    char *path;              /* as given, joined with the path below it */
+    char *real;              /* canonical: the ledger's key */
+    char *side;              /* sidecar path, or NULL */
+    char *side_real;
+    struct stat st, side_st;
+    /* Results, filled by an extraction thread. */
+    arca_status rc;
+    char err[512];
+    char warn[256];
+    part_out part;
+    arca_cat_record rec;     /* strings owned by the fields below */
+    char id[MAX_ID + 1];
+    char date[11];
+    char *title, *author, *board, *lang, *tags, *extra, *source;
+    arca_xdoc **docs;
+} job;
+
+/* Outcomes waiting for their batch to commit. */
+typedef struct pending {
+    char *path, *id, *mime, *charset, *error, *warning;
+    arca_outcome outcome;
+    uint64_t bytes;
+} pending;
+
+typedef struct importer {
+    arca_db *db;
+    const arca_import_opts *opts;
+    arca_limits lim;
+    uint64_t max_file;
+    unsigned batch;
+    int64_t run;
+    char collection_real[PATH_MAX];
+    arca_import_summary sum;
+    struct timespec t0;
+
+    /* Queues. */
+    pthread_mutex_t mu;
+    pthread_cond_t has_job, has_result;
+    job *jobs, *jobs_tail, *results, *results_tail;
+    unsigned inflight, max_inflight;
+    int closing;
+    pthread_t *threads;
+    int nthreads;
+
+    /* The open batch. */
+    pending *pend;
+    size_t npend, cappend;
+    unsigned in_batch;
+    arca_status fatal;
+} importer;
+
+static void job_free(job *j)
+{
+    if (j == NULL)
+        return;
+    free(j->path);
+    free(j->real);
+    free(j->side);
+    free(j->side_real);
+    arca_extract_free(&j->part.x);
+    free(j->part.meta);
+    free(j->title);
+    free(j->author);
+    free(j->board);
+    free(j->lang);
+    free(j->tags);
+    free(j->extra);
+    free(j->source);
+    arca_docs_free(j->docs, j->rec.nparts);
+    free(j->rec.parts);
+    free(j);
+}
+
+static double elapsed(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) +
+           (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* ---- Extraction: detect, decode, extract one part ---- */
+
+/*
+ * Turn DATA (named NAME) into a part: its type, its text and fields.
+ * A type without an indexer is kept with no text and a warning; an
+ * indexer's failure is an error.
+ */
+static arca_status extract_part(arca_detector *det, const char *name,
+                                const void *data, size_t len,
+                                const arca_limits *lim, part_out *po,
+                                char *err, size_t errlen, char *warn,
+                                size_t warnlen)
+{
+    arca_status rc;
+    arca_extract_init(&po->x, lim->max_text);
+    po->size = len;
+    rc = arca_detect(det, data, len, name, po->mime, po->charset);
+    if (rc) {
+        snprintf(err, errlen, "cannot detect its type: %s",
+                 arca_status_str(rc));
+        return rc;
+    }
+    if (len == 0) {
+        snprintf(err, errlen, "empty file (0 bytes)");
+        return ARCA_EFORMAT;
+    }
+    const struct arca_indexer *ix = arca_indexer_find(po->mime);
+    if (ix == NULL) {
+        snprintf(warn, warnlen, "%s has no text extractor yet: the "
+                 "original is archived and found by its name and fields",
+                 po->mime);
+        return ARCA_OK;
+    }
+    arca_blob blob = {data, len, name, po->mime,
+                      po->charset[0] ? po->charset : NULL};
+    rc = ix->fn(&blob, &po->x, lim);
+    if (rc) {
+        snprintf(err, errlen, "%s: %s", ix->name,
+                 po->x.errmsg[0] ? po->x.errmsg : arca_status_str(rc));
+        return rc;
+    }
+    po->has_text = po->x.len > 0;
+    if (po->x.charset && strcmp(po->x.charset, "UTF-8") == 0 &&
+        !arca_utf8_valid(data, len))
+        snprintf(warn, warnlen, "invalid UTF-8 sequences were replaced by "
+                 "U+FFFD");
+    if (po->x.charset)
+        snprintf(po->charset, sizeof po->charset, "%s", po->x.charset);
+    else if (!po->has_text)
+        po->charset[0] = '\0';
+    if (po->x.truncated)
+        snprintf(warn, warnlen, "text cut at %zu bytes", lim->max_text);
+
+    /* A name that says one type over content of another is worth a word. */
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    static const struct { const char *ext, *family; } named[] = {
+        {".docx", "application/"}, {".pdf", "application/pdf"},
+        {".zip", "application/"}, {".hwp", "application/"},
+        {".xlsx", "application/"}, {".pptx", "application/"},
+    };
+    for (size_t i = 0; dot && !warn[0] && i < sizeof named / sizeof *named;
+         i++)
+        if (strcasecmp(dot, named[i].ext) == 0 &&
+            strncmp(po->mime, named[i].family, strlen(named[i].family)) != 0)
+            snprintf(warn, warnlen, "named %s but its content is %s: "
+                     "indexed as %s", named[i].ext, po->mime, po->mime);
+
+    json_t *meta = json_object();
+    if (po->x.description)
+        json_object_set_new(meta, "description",
+                            json_string(po->x.description));
+    if (po->x.keywords)
+        json_object_set_new(meta, "keywords", json_string(po->x.keywords));
+    for (size_t i = 0; i < po->x.nfields; i++)
+        json_object_set_new(meta, po->x.fields[i].name,
+                            json_string(po->x.fields[i].value));
+    if (json_object_size(meta) > 0)
+        po->meta = json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(meta);
+    return ARCA_OK;
+}
+
+/* Archive the part's original and text. */
+static arca_status store_part(arca_objects *os, const void *data, size_t len,
+                              part_out *po, char *err, size_t errlen)
+{
+    int existed;
+    arca_status rc = arca_objects_put(os, data, len, po->orig, &existed,
+                                      &po->orig_z);
+    po->text_size = po->x.len;
+    if (rc == ARCA_OK && po->has_text)
+        rc = arca_objects_put(os, po->x.text, po->x.len, po->text, &existed,
+                              &po->text_z);
+    if (rc)
+        snprintf(err, errlen, "cannot archive: %s", arca_objects_errmsg());
+    return rc;
+}
+
+/* ---- Record fields ---- */
+
+static char *lang_primary(const char *tag)
+{
+    if (tag == NULL || tag[0] == '\0')
+        return NULL;
+    char buf[16];
+    size_t n = 0;
+    while (tag[n] && tag[n] != '-' && tag[n] != '_' && n + 1 < sizeof buf) {
+        char c = tag[n];
+        buf[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    buf[n] = '\0';
+    return n >= 2 && n <= 3 ? strdup(buf) : NULL;
+}
+
+static int id_valid(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > MAX_ID || strchr(id, '/') != NULL)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
+            return 0;
+    return arca_utf8_valid(id, n);
+}
+
+/* "slug-0123456789": readable, and unique through the hash of KEY. */
+static void make_id(const char *name, const char *key, char id[MAX_ID + 1])
+{
+    char slug[64];
+    arca_hex h;
+    arca_sha256_hex(key, strlen(key), h);
+    arca_slug(name, slug, sizeof slug);
+    if (slug[0])
+        snprintf(id, MAX_ID + 1, "%s-%.10s", slug, h);
+    else
+        snprintf(id, MAX_ID + 1, "r-%.16s", h);
+}
+
+static char *json_str_dup(json_t *v)
+{
+    if (json_is_string(v))
+        return json_string_value(v)[0] ? strdup(json_string_value(v)) : NULL;
+    if (json_is_integer(v)) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+        return strdup(buf);
+    }
+    return NULL;
+}
+
+/*
+ * Read the sidecar of job J into its fields.  Unknown keys become extra
+ * fields.  A malformed sidecar fails the file: its fields were meant.
+ */
+static arca_status read_sidecar(job *j, json_t **extra)
+{
+    char *data = NULL;
+    size_t len;
+    json_error_t jerr;
+    arca_status rc = arca_read_file(j->side, MAX_SIDECAR, &data, &len,
+                                    j->err, sizeof j->err);
+    if (rc)
+        return rc;
+    json_t *o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(data);
+    if (!json_is_object(o)) {
+        if (o == NULL)
+            snprintf(j->err, sizeof j->err, "%s: line %d: %s", j->side,
+                     jerr.line, jerr.text);
+        else
+            snprintf(j->err, sizeof j->err, "%s: not a JSON object",
+                     j->side);
+        json_decref(o);
+        return ARCA_EFORMAT;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v) {
+        char **slot = NULL;
+        if (strcmp(key, "title") == 0)
+            slot = &j->title;
+        else if (strcmp(key, "author") == 0)
+            slot = &j->author;
+        else if (strcmp(key, "board") == 0)
+            slot = &j->board;
+        else if (strcmp(key, "source") == 0)
+            slot = &j->source;
+        if (slot) {
+            free(*slot);
+            *slot = json_str_dup(v);
+        } else if (strcmp(key, "lang") == 0) {
+            free(j->lang);
+            j->lang = lang_primary(json_string_value(v));
+        } else if (strcmp(key, "date") == 0 || strcmp(key, "year") == 0) {
+            char *s = json_str_dup(v);
+            if (s == NULL || arca_date_norm(s, j->date) != 0)
+                snprintf(j->warn, sizeof j->warn, "%s: '%s' is not a date "
+                         "(YYYY, YYYY-MM or YYYY-MM-DD): ignored", j->side,
+                         key);
+            free(s);
+        } else if (strcmp(key, "id") == 0) {
+            const char *id = json_string_value(v);
+            if (id == NULL || !id_valid(id)) {
+                snprintf(j->err, sizeof j->err, "%s: 'id' must be a string "
+                         "of 1 to %d bytes without '/'", j->side, MAX_ID);
+                json_decref(o);
+                return ARCA_EINVAL;
+            }
+            snprintf(j->id, sizeof j->id, "%s", id);
+        } else if (strcmp(key, "tags") == 0) {
+            json_t *tags = json_array();
+            if (json_is_array(v)) {
+                size_t i;
+                json_t *t;
+                json_array_foreach(v, i, t) {
+                    if (json_is_string(t))
+                        json_array_append(tags, t);
+                }
+            } else if (json_is_string(v)) {
+                char *s = strdup(json_string_value(v)), *save = NULL;
+                for (char *t = strtok_r(s, ",", &save); t;
+                     t = strtok_r(NULL, ",", &save)) {
+                    while (*t == ' ')
+                        t++;
+                    if (*t)
+                        json_array_append_new(tags, json_string(t));
+                }
+                free(s);
+            }
+            free(j->tags);
+            j->tags = json_dumps(tags, JSON_COMPACT);
+            json_decref(tags);
+        } else {
+            json_object_set(*extra, key, v);
+        }
+    }
+    json_decref(o);
+    return ARCA_OK;
+}
+
+/* Fill J->rec from the part, the sidecar and the file's name. */
+static arca_status build_record(job *j, json_t *extra)
+{
+    part_out *po = &j->part;
+    if (j->id[0] == '\0')
+        make_id(base_name(j->path), j->real, j->id);
+    if (j->title == NULL)
+        j->title = arca_strdup(po->x.title ? po->x.title : base_name(j->path));
+    if (j->date[0] == '\0' && po->x.date)
+        arca_date_norm(po->x.date, j->date);
+    if (j->author == NULL)
+        j->author = arca_strdup(po->x.author);
+    if (j->lang == NULL)
+        j->lang = lang_primary(po->x.lang);
+    if (j->lang == NULL)
+        j->lang = arca_strdup(arca_guess_lang(po->x.text, po->x.len));
+    if (j->source == NULL)
+        j->source = strdup(j->path);
+    if (json_object_size(extra) > 0)
+        j->extra = json_dumps(extra, JSON_COMPACT | JSON_SORT_KEYS);
+
+    j->rec.parts = calloc(1, sizeof *j->rec.parts);
+    if (j->rec.parts == NULL)
+        return ARCA_ENOMEM;
+    j->rec.nparts = 1;
+    j->rec.id = j->id;
+    j->rec.title = j->title;
+    j->rec.date = j->date[0] ? j->date : NULL;
+    j->rec.author = j->author;
+    j->rec.board = j->board;
+    j->rec.lang = j->lang;
+    j->rec.source = j->source;
+    j->rec.tags = j->tags;
+    j->rec.extra = j->extra;
+    arca_cat_part *p = &j->rec.parts[0];
+    p->seq = 0;
+    p->mime = po->mime;
+    p->charset = po->charset[0] ? po->charset : NULL;
+    p->lang = NULL;
+    p->original = po->orig;
+    p->text = po->has_text ? po->text : NULL;
+    p->size = (int64_t)po->size;
+    p->note = po->x.truncated ? "text truncated" : NULL;
+    p->meta = po->meta;
+    return ARCA_OK;
+}
+
+/* The whole of one file's extraction, in a worker thread. */
+static void process_job(importer *im, arca_detector *det, job *j)
+{
+    char *data = NULL;
+    size_t len = 0;
+    json_t *extra = json_object();
+    arca_objects *os = im->db->objects;
+
+    j->rc = arca_read_file(j->path, im->max_file, &data, &len, j->err,
+                           sizeof j->err);
+    if (j->rc)
+        goto out;
+    if (j->side && (j->rc = read_sidecar(j, &extra)) != ARCA_OK)
+        goto out;
+    j->rc = extract_part(det, base_name(j->path), data, len, &im->lim,
+                         &j->part, j->err, sizeof j->err, j->warn,
+                         sizeof j->warn);
+    if (j->rc)
+        goto out;
+    if (im->opts->dry_run) {
+        arca_sha256_hex(data, len, j->part.orig);
+        j->rc = build_record(j, extra);
+        goto out;
+    }
+    j->rc = store_part(os, data, len, &j->part, j->err, sizeof j->err);
+    if (j->rc)
+        goto out;
+    j->rc = build_record(j, extra);
+    if (j->rc)
+        goto out;
+    arca_part_text t = {j->part.x.text, j->part.x.len};
+    j->rc = arca_record_docs(&j->rec, &t, os, &j->docs, j->err,
+                             sizeof j->err);
+out:
+    free(data);
+    json_decref(extra);
+    /* The text is in the documents and the archive now. */
+    if (j->rc == ARCA_OK && !im->opts->dry_run) {
+        free(j->part.x.text);
+        j->part.x.text = NULL;
+        j->part.x.len = j->part.x.cap = 0;
+    }
+}
+
+static void *worker(void *arg)
+{
+    importer *im = arg;
+    arca_detector *det = NULL;
+    char err[256];
+    arca_status st = arca_detector_new(&det, err, sizeof err);
+
+    pthread_mutex_lock(&im->mu);
+    for (;;) {
+        while (im->jobs == NULL && !im->closing)
+            pthread_cond_wait(&im->has_job, &im->mu);
+        if (im->jobs == NULL)
+            break;
+        job *j = im->jobs;
+        im->jobs = j->next;
+        if (im->jobs == NULL)
+            im->jobs_tail = NULL;
+        pthread_mutex_unlock(&im->mu);
+
+        if (st == ARCA_OK)
+            process_job(im, det, j);
+        else {
+            j->rc = st;
+            snprintf(j->err, sizeof j->err, "%s", err);
+        }
+
+        pthread_mutex_lock(&im->mu);
+        j->next = NULL;
+        if (im->results_tail)
+            im->results_tail->next = j;
+        else
+            im->results = j;
+        im->results_tail = j;
+        pthread_cond_signal(&im->has_result);
+    }
+    pthread_mutex_unlock(&im->mu);
+    arca_detector_free(det);
+    return NULL;
+}
+
+/* ---- The writer ---- */
+
+static char *dup_or_null(const char *s)
+{
+    return s && s[0] ? strdup(s) : NULL;
+}
+
+static void pend(importer *im, const job *j, arca_outcome outcome)
+{
+    if (im->npend == im->cappend) {
+        size_t cap = im->cappend ? im->cappend * 2 : 64;
+        pending *p = realloc(im->pend, cap * sizeof *p);
+        if (p == NULL)
+            return;             /* the report is lost, never the data */
+        im->pend = p;
+        im->cappend = cap;
+    }
+    pending *p = &im->pend[im->npend++];
+    p->path = strdup(j->path);
+    p->id = outcome == ARCA_FAILED ? NULL : dup_or_null(j->id);
+    p->mime = dup_or_null(j->part.mime);
+    p->charset = dup_or_null(j->part.charset);
+    p->error = outcome == ARCA_FAILED ? dup_or_null(j->err) : NULL;
+    p->warning = dup_or_null(j->warn);
+    p->outcome = outcome;
+    p->bytes = (uint64_t)j->st.st_size;
+}
+
+/* Tell the caller what the last commit made certain. */
+static void flush_pending(importer *im)
+{
+    for (size_t i = 0; i < im->npend; i++) {
+        pending *p = &im->pend[i];
+        if (im->opts->on_file) {
+            arca_import_event ev = {p->path, p->outcome, p->id, p->mime,
+                                    p->charset, p->bytes, p->error,
+                                    p->warning};
+            im->opts->on_file(im->opts->ctx, &ev);
+        }
+        free(p->path);
+        free(p->id);
+        free(p->mime);
+        free(p->charset);
+        free(p->error);
+        free(p->warning);
+    }
+    im->npend = 0;
+}
+
+static arca_status ledger(importer *im, const job *j, const char *outcome)
+{
+    arca_ledger e = {j->real, (int64_t)j->st.st_size,
+                     (int64_t)j->st.st_mtim.tv_sec * 1000000000 +
+                         j->st.st_mtim.tv_nsec,
+                     j->part.orig[0] ? j->part.orig : NULL,
+                     j->id[0] ? j->id : NULL, outcome,
+                     j->rc ? j->err : NULL};
+    arca_catalog *c = im->db->catalog;
+    arca_status rc = arca_catalog_ledger_put(c, im->run, &e);
+    if (rc == ARCA_OK && j->side_real) {
+        arca_ledger s = {j->side_real, (int64_t)j->side_st.st_size,
+                         (int64_t)j->side_st.st_mtim.tv_sec * 1000000000 +
+                             j->side_st.st_mtim.tv_nsec,
+                         NULL, j->id[0] ? j->id : NULL, "sidecar", NULL};
+        rc = arca_catalog_ledger_put(c, im->run, &s);
+    }
+    if (rc)
+        arca_db_fail(im->db, rc, "%s", arca_catalog_errmsg(c));
+    return rc;
+}
+
+static arca_status commit_batch(importer *im)
+{
+    arca_status rc = arca_commit_all(im->db);
+    if (rc)
+        return rc;
+    flush_pending(im);
+    im->in_batch = 0;
+    rc = arca_catalog_begin(im->db->catalog);
+    if (rc)
+        arca_db_fail(im->db, rc, "%s", arca_catalog_errmsg(im->db->catalog));
+    return rc;
+}
+
+/* Take one finished job into the catalog and the index. */
+static arca_status take_result(importer *im, job *j)
+{
+    arca_status rc = ARCA_OK;
+    arca_catalog *c = im->db->catalog;
+    arca_outcome outcome = ARCA_IMPORTED;
+
+    im->sum.bytes += (uint64_t)j->st.st_size;
+    if (j->rc) {
+        outcome = ARCA_FAILED;
+        im->sum.failed++;
+        if (!im->opts->dry_run)
+            rc = ledger(im, j, "failed");
+        goto out;
+    }
+    if (im->opts->dry_run) {
+        im->sum.records++;
+        im->sum.parts++;
+        goto out;
+    }
+    rc = arca_catalog_put_object(c, j->part.orig, j->part.size,
+                                 j->part.orig_z);
+    if (rc == ARCA_OK && j->part.has_text)
+        rc = arca_catalog_put_object(c, j->part.text, j->part.text_size,
+                                     j->part.text_z);
+    int changed = 0;
+    if (rc == ARCA_OK)
+        rc = arca_catalog_put_record(c, &j->rec, &changed);
+    if (rc) {
+        arca_db_fail(im->db, rc, "%s: %s", j->path, arca_catalog_errmsg(c));
+        return rc;
+    }
+    if (changed) {
+        rc = arca_index_docs(im->db, &j->rec, j->docs);
+        if (rc)
+            return rc;
+        im->sum.records++;
+        im->sum.parts += j->rec.nparts;
+    } else {
+        outcome = ARCA_UNCHANGED;
+        im->sum.unchanged++;
+        im->sum.skipped++;
+    }
+    rc = ledger(im, j, changed ? "imported" : "unchanged");
+out:
+    if (rc)
+        return rc;
+    pend(im, j, outcome);
+    if (im->opts->on_progress)
+        im->opts->on_progress(im->opts->ctx, &im->sum, j->path);
+    if (!im->opts->dry_run && ++im->in_batch >= im->batch)
+        rc = commit_batch(im);
+    else if (im->opts->dry_run)
+        flush_pending(im);
+    return rc;
+}
+
+/* Wait for one result (BLOCK) or take one if ready; 0 if none. */
+static int next_result(importer *im, int block)
+{
+    pthread_mutex_lock(&im->mu);
+    while (block && im->results == NULL)
+        pthread_cond_wait(&im->has_result, &im->mu);
+    job *j = im->results;
+    if (j) {
+        im->results = j->next;
+        if (im->results == NULL)
+            im->results_tail = NULL;
+        im->inflight--;
+    }
+    pthread_mutex_unlock(&im->mu);
+    if (j == NULL)
+        return 0;
+    if (im->fatal == ARCA_OK)
+        im->fatal = take_result(im, j);
+    job_free(j);
+    return 1;
+}
+
+static void submit(importer *im, job *j)
+{
+    while (im->inflight >= im->max_inflight)
+        next_result(im, 1);
+    pthread_mutex_lock(&im->mu);
+    j->next = NULL;
+    if (im->jobs_tail)
+        im->jobs_tail->next = j;
+    else
+        im->jobs = j;
+    im->jobs_tail = j;
+    im->inflight++;
+    pthread_cond_signal(&im->has_job);
+    pthread_mutex_unlock(&im->mu);
+    while (next_result(im, 0))
+        ;
+}
+
+/* A file failed before it reached a worker: report it the same way. */
+static void fail_now(importer *im, job *j, arca_status st)
+{
+    j->rc = st;
+    im->sum.files++;
+    if (im->fatal == ARCA_OK)
+        im->fatal = take_result(im, j);
+    job_free(j);
+}
+
+/* ---- Walking ---- */
+
+static int same_stamp(const arca_ledger *e, const struct stat *st)
+{
+    return e->size == (int64_t)st->st_size &&
+           e->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 +
+                              st->st_mtim.tv_nsec;
+}
+
+/*
+ * The sidecar of PATH in form 0 ("NAME.meta.json") or 1 (its extension
+ * replaced: "report.meta.json" for "report.txt").  0 when there is no
+ * such form.
+ */
+static int sidecar_name(const char *path, int form, char out[PATH_MAX])
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t keep = strlen(path);
+    if (form == 1) {
+        if (dot == NULL || dot == base)
+            return 0;
+        keep = (size_t)(dot - path);
+    }
+    int n = snprintf(out, PATH_MAX, "%.*s" SIDECAR_SUFFIX, (int)keep, path);
+    return n > 0 && n < PATH_MAX;
+}
+
+static int find_sidecar(const char *path, char out[PATH_MAX], struct stat *st)
+{
+    for (int form = 0; form < 2; form++)
+        if (sidecar_name(path, form, out) && stat(out, st) == 0 &&
+            S_ISREG(st->st_mode))
+            return 1;
+    return 0;
+}
+
+/* 1 if the ledger says J's file and sidecar are as they were. */
+static int unchanged(importer *im, const job *j)
+{
+    arca_ledger e = {0};
+    int same = 0;
+    if (arca_catalog_ledger_get(im->db->catalog, j->real, &e) != ARCA_OK)
+        return 0;
+    same = same_stamp(&e, &j->st) && e.outcome &&
+           (strcmp(e.outcome, "imported") == 0 ||
+            strcmp(e.outcome, "unchanged") == 0);
+    arca_ledger_clear(&e);
+    if (!same)
+        return 0;
+    /* The sidecar must be as it was too, or absent as it was. */
+    if (j->side_real) {
+        if (arca_catalog_ledger_get(im->db->catalog, j->side_real, &e) !=
+            ARCA_OK)
+            return 0;
+        same = same_stamp(&e, &j->side_st);
+        arca_ledger_clear(&e);
+        return same;
+    }
+    char side[PATH_MAX];
+    for (int form = 0; form < 2; form++)
+        if (sidecar_name(j->real, form, side) &&
+            arca_catalog_ledger_get(im->db->catalog, side, &e) == ARCA_OK) {
+            arca_ledger_clear(&e);
+            return 0;
+        }
+    return 1;
+}
+
+static int is_sidecar(const char *name)
+{
+    size_t n = strlen(name), k = strlen(SIDECAR_SUFFIX);
+    return n > k && strcmp(name + n - k, SIDECAR_SUFFIX) == 0;
+}
+
+static void import_file(importer *im, const char *path, const struct stat *st)
+{
+    job *j = calloc(1, sizeof *j);
+    if (j == NULL) {
+        im->fatal = arca_db_fail(im->db, ARCA_ENOMEM, "out of memory");
+        return;
+    }
+    j->path = strdup(path);
+    j->st = *st;
+    j->real = realpath(path, NULL);
+    arca_extract_init(&j->part.x, 0);
+    if (j->path == NULL || j->real == NULL) {
+        snprintf(j->err, sizeof j->err, "%s: %s", path,
+                 j->real ? "out of memory" : strerror(errno));
+        fail_now(im, j, ARCA_EIO);
+        return;
+    }
+    char side[PATH_MAX];
+    if (find_sidecar(path, side, &j->side_st)) {
+        j->side = strdup(side);
+        j->side_real = realpath(side, NULL);
+    }
+    if (!im->opts->dry_run && unchanged(im, j)) {
+        im->sum.files++;
+        im->sum.unchanged++;
+        im->sum.skipped++;
+        snprintf(j->part.mime, sizeof j->part.mime, "%s", "");
+        arca_ledger e = {0};
+        if (arca_catalog_ledger_get(im->db->catalog, j->real, &e) == ARCA_OK &&
+            e.record)
+            snprintf(j->id, sizeof j->id, "%s", e.record);
+        arca_ledger_clear(&e);
+        pend(im, j, ARCA_UNCHANGED);
+        if (im->opts->on_progress)
+            im->opts->on_progress(im->opts->ctx, &im->sum, j->path);
+        job_free(j);
+        return;
+    }
+    im->sum.files++;
+    submit(im, j);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static void report_skip(importer *im, const char *path, const char *why)
+{
+    job j = {0};
+    j.path = (char *)path;
+    snprintf(j.warn, sizeof j.warn, "%s", why);
+    im->sum.skipped++;
+    pend(im, &j, ARCA_SKIPPED);
+}
+
+static void walk(importer *im, const char *path, int depth)
+{
+    struct stat st;
+    if (im->fatal)
+        return;
+    if (lstat(path, &st) < 0) {
+        job *j = calloc(1, sizeof *j);
+        if (j == NULL)
+            return;
+        j->path = strdup(path);
+        arca_extract_init(&j->part.x, 0);
+        snprintf(j->err, sizeof j->err, "cannot read: %s", strerror(errno));
+        fail_now(im, j, ARCA_EIO);
+        return;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        /* Links to files are followed; links to folders are not, so
+         * that a loop cannot hold an import forever. */
+        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+            report_skip(im, path, "symbolic link to a folder or to "
+                        "nothing: not followed");
+            return;
+        }
+    }
+    if (S_ISREG(st.st_mode)) {
+        import_file(im, path, &st);
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        report_skip(im, path, "not a regular file or folder");
+        return;
+    }
+    char real[PATH_MAX];
+    if (realpath(path, real) && strcmp(real, im->collection_real) == 0) {
+        report_skip(im, path, "the collection itself: not imported");
+        return;
+    }
+    if (depth >= MAX_WALK_DEPTH) {
+        report_skip(im, path, "folders nested too deep");
+        return;
+    }
+    struct dirent **names = NULL;
+    int n = scandir(path, &names, NULL, by_name);
+    if (n < 0) {
+        job *j = calloc(1, sizeof *j);
+        if (j == NULL)
+            return;
+        j->path = strdup(path);
+        arca_extract_init(&j->part.x, 0);
+        snprintf(j->err, sizeof j->err, "cannot list folder: %s",
+                 strerror(errno));
+        fail_now(im, j, ARCA_EIO);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+            !is_sidecar(name) && !im->fatal) {
+            char sub[PATH_MAX];
+            size_t pl = strlen(path);
+            int k = snprintf(sub, sizeof sub, "%s%s%s", path,
+                             pl && path[pl - 1] == '/' ? "" : "/", name);
+            if (k > 0 && (size_t)k < sizeof sub)
+                walk(im, sub, depth + 1);
+            else
+                report_skip(im, name, "path too long");
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* ---- Import ---- */
+
+static int ncores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+arca_status arca_db_import(arca_db *db, const char *const *paths,
+                           size_t npaths, const arca_import_opts *opts,
+                           arca_import_summary *sum)
+{
+    static const arca_import_opts defaults = {0};
+    importer im = {0};
+    arca_status rc = ARCA_OK;
+    int began = 0;
+
+    if (opts == NULL)
+        opts = &defaults;
+    if (!(db->flags & ARCA_WRITE) && !opts->dry_run)
+        return arca_db_fail(db, ARCA_EINVAL, "import needs a writer");
+    im.db = db;
+    im.opts = opts;
+    im.lim.max_text = opts->max_text ? (size_t)opts->max_text
+                                     : ARCA_DEFAULT_MAX_TEXT;
+    im.lim.max_depth = 256;
+    im.max_file = opts->max_file ? opts->max_file : DEFAULT_MAX_FILE;
+    im.batch = opts->batch ? opts->batch : DEFAULT_BATCH;
+    im.nthreads = opts->jobs > 0 ? opts->jobs : ncores();
+    im.max_inflight = (unsigned)im.nthreads * 4;
+    clock_gettime(CLOCK_MONOTONIC, &im.t0);
+    if (realpath(db->dir, im.collection_real) == NULL)
+        im.collection_real[0] = '\0';
+    pthread_mutex_init(&im.mu, NULL);
+    pthread_cond_init(&im.has_job, NULL);
+    pthread_cond_init(&im.has_result, NULL);
+
+    if (!opts->dry_run) {
+        arca_str args = {0};
+        for (size_t i = 0; i < npaths; i++)
+            arca_str_printf(&args, "%s%s", i ? " " : "", paths[i]);
+        rc = arca_catalog_run_begin(db->catalog, args.s ? args.s : "",
+                                    &im.run);
+        arca_str_free(&args);
+        if (rc == ARCA_OK)
+            rc = arca_catalog_begin(db->catalog);
+        if (rc) {
+            arca_db_fail(db, rc, "%s", arca_catalog_errmsg(db->catalog));
+            goto out;
+        }
+        began = 1;
+    }
+    im.threads = calloc((size_t)im.nthreads, sizeof *im.threads);
+    if (im.threads == NULL) {
+        rc = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < im.nthreads; i++)
+        if (pthread_create(&im.threads[i], NULL, worker, &im) != 0) {
+            im.nthreads = i;
+            break;
+        }
+    if (im.nthreads == 0) {
+        rc = arca_db_fail(db, ARCA_EIO, "cannot start extraction threads");
+        goto out;
+    }
+
+    for (size_t i = 0; i < npaths && !im.fatal; i++)
+        walk(&im, paths[i], 0);
+    while (im.inflight > 0)
+        next_result(&im, 1);
+
+    rc = im.fatal;
+    if (rc == ARCA_OK && began) {
+        rc = arca_commit_all(db);
+        began = 0;
+        if (rc == ARCA_OK)
+            flush_pending(&im);
+        arca_catalog_run_end(db->catalog, im.run, rc ? "failed" : "done");
+    } else if (rc == ARCA_OK) {
+        flush_pending(&im);
+    }
+out:
+    pthread_mutex_lock(&im.mu);
+    im.closing = 1;
+    pthread_cond_broadcast(&im.has_job);
+    pthread_mutex_unlock(&im.mu);
+    for (int i = 0; i < im.nthreads; i++)
+        pthread_join(im.threads[i], NULL);
+    free(im.threads);
+    for (job *j = im.results, *next; j; j = next) {
+        next = j->next;
+        job_free(j);
+    }
+    if (began) {
+        arca_catalog_rollback(db->catalog);
+        arca_xdb_cancel(db->xdb);
+    }
+    /* Outcomes of a batch that did not commit are not reported. */
+    for (size_t i = 0; i < im.npend; i++) {
+        free(im.pend[i].path);
+        free(im.pend[i].id);
+        free(im.pend[i].mime);
+        free(im.pend[i].charset);
+        free(im.pend[i].error);
+        free(im.pend[i].warning);
+    }
+    free(im.pend);
+    pthread_mutex_destroy(&im.mu);
+    pthread_cond_destroy(&im.has_job);
+    pthread_cond_destroy(&im.has_result);
+    im.sum.seconds = elapsed(&im.t0);
+    if (sum)
+        *sum = im.sum;
+    return rc;
+}
+
+/* ---- Adding one record by hand ---- */
+
+typedef struct add_part {
+    part_out po;
+    char *name;
+} add_part;
+
+arca_status arca_db_add(arca_db *db, const arca_record_in *in, char *idbuf,
+                        size_t idlen)
+{
+    arca_status rc = ARCA_OK;
+    arca_detector *det = NULL;
+    size_t nparts = 1 + in->nattachments;
+    add_part *parts = calloc(nparts, sizeof *parts);
+    arca_cat_record rec = {0};
+    arca_part_text *texts = NULL;
+    arca_xdoc **docs = NULL;
+    json_t *tags = json_array(), *extra = json_object();
+    char *tags_s = NULL, *extra_s = NULL, *lang = NULL;
+    char id[MAX_ID + 1], date[11], err[512] = "", warn[256] = "";
+    arca_limits lim = {ARCA_DEFAULT_MAX_TEXT, 256};
+    int began = 0, changed = 0;
+
+    if (!(db->flags & ARCA_WRITE))
+        return arca_db_fail(db, ARCA_EINVAL, "adding needs a writer");
+    if (parts == NULL || tags == NULL || extra == NULL) {
+        rc = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (in->title == NULL || in->title[0] == '\0') {
+        rc = arca_db_fail(db, ARCA_EINVAL, "a record needs a title");
+        goto out;
+    }
+    date[0] = '\0';
+    if (in->date && arca_date_norm(in->date, date) != 0) {
+        rc = arca_db_fail(db, ARCA_EINVAL, "'%s' is not a date (YYYY, "
+                          "YYYY-MM or YYYY-MM-DD)", in->date);
+        goto out;
+    }
+    if (in->id) {
+        if (!id_valid(in->id)) {
+            rc = arca_db_fail(db, ARCA_EINVAL, "'%s' is not a valid id (1 "
+                              "to %d bytes, no '/')", in->id, MAX_ID);
+            goto out;
+        }
+        snprintf(id, sizeof id, "%s", in->id);
+    } else {
+        char name[512];
+        snprintf(name, sizeof name, "%s %s", date, in->title);
+        make_id(name, name, id);
+    }
+    rc = arca_detector_new(&det, err, sizeof err);
+    if (rc) {
+        arca_db_fail(db, rc, "%s", err);
+        goto out;
+    }
+
+    /* Read and extract every part before touching the archive. */
+    for (size_t i = 0; i < nparts; i++) {
+        const char *path = i == 0 ? in->body_path
+                                  : in->attachments[i - 1].path;
+        const void *bytes = i == 0 ? in->body : in->attachments[i - 1].data;
+        size_t len = i == 0 ? in->body_len : in->attachments[i - 1].len;
+        const char *name = i == 0 ? NULL : in->attachments[i - 1].name;
+        char *data = NULL;
+        if (path) {
+            rc = arca_read_file(path, DEFAULT_MAX_FILE, &data, &len, err,
+                                sizeof err);
+            if (rc) {
+                arca_db_fail(db, rc, "%s", err);
+                goto out;
+            }
+            bytes = data;
+            if (name == NULL)
+                name = base_name(path);
+        }
+        if (i > 0 && name == NULL) {
+            free(data);
+            rc = arca_db_fail(db, ARCA_EINVAL, "attachment %zu has no name",
+                              i);
+            goto out;
+        }
+        parts[i].name = arca_strdup(name);
+        if (bytes == NULL) {        /* a record with no body */
+            arca_extract_init(&parts[i].po.x, 0);
+            continue;
+        }
+        warn[0] = '\0';
+        rc = extract_part(det, name ? name : "body", bytes, len, &lim,
+                          &parts[i].po, err, sizeof err, warn, sizeof warn);
+        if (rc == ARCA_EFORMAT && len == 0)
+            rc = ARCA_OK;       /* an empty body is no body */
+        if (rc == ARCA_OK)
+            rc = store_part(db->objects, bytes, len, &parts[i].po, err,
+                            sizeof err);
+        free(data);
+        if (rc) {
+            arca_db_fail(db, rc, "%s: %s", path ? path : name ? name : "body",
+                         err);
+            goto out;
+        }
+    }
+
+    for (size_t i = 0; i < in->ntags; i++)
+        json_array_append_new(tags, json_string(in->tags[i]));
+    for (size_t i = 0; i < in->nextra; i++)
+        json_object_set_new(extra, in->extra[2 * i],
+                            json_string(in->extra[2 * i + 1]));
+    tags_s = json_dumps(tags, JSON_COMPACT);
+    extra_s = json_object_size(extra) ? json_dumps(extra, JSON_COMPACT |
+                                                   JSON_SORT_KEYS)
+                                      : NULL;
+    lang = lang_primary(in->lang);
+    if (lang == NULL)
+        lang = lang_primary(parts[0].po.x.lang);
+    if (lang == NULL)
+        lang = arca_strdup(arca_guess_lang(parts[0].po.x.text,
+                                           parts[0].po.x.len));
+
+    rec.parts = calloc(nparts, sizeof *rec.parts);
+    texts = calloc(nparts, sizeof *texts);
+    if (rec.parts == NULL || texts == NULL) {
+        rc = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
+        goto out;
+    }
+    rec.id = id;
+    rec.title = in->title;
+    rec.date = date[0] ? date : NULL;
+    rec.author = in->author;
+    rec.board = in->board;
+    rec.lang = lang;
+    rec.source = in->source ? in->source : in->body_path;
+    rec.tags = in->ntags ? tags_s : NULL;
+    rec.extra = extra_s;
+    for (size_t i = 0; i < nparts; i++) {
+        part_out *po = &parts[i].po;
+        arca_cat_part *p = &rec.parts[rec.nparts];
+        if (i == 0 && po->size == 0 && !po->has_text)
+            continue;           /* no body: the record is its attachments */
+        p->seq = (int)i;
+        p->name = parts[i].name;
+        p->mime = po->mime;
+        p->charset = po->charset[0] ? po->charset : NULL;
+        p->original = po->orig;
+        p->text = po->has_text ? po->text : NULL;
+        p->size = (int64_t)po->size;
+        p->note = po->x.truncated ? "text truncated" : NULL;
+        p->meta = po->meta;
+        texts[rec.nparts].text = po->x.text;
+        texts[rec.nparts].len = po->x.len;
+        rec.nparts++;
+    }
+    rc = arca_record_docs(&rec, texts, db->objects, &docs, db->errmsg,
+                          sizeof db->errmsg);
+    if (rc)
+        goto out;
+    rc = arca_catalog_begin(db->catalog);
+    if (rc) {
+        arca_db_fail(db, rc, "%s", arca_catalog_errmsg(db->catalog));
+        goto out;
+    }
+    began = 1;
+    for (size_t i = 0; rc == ARCA_OK && i < rec.nparts; i++) {
+        const part_out *po = &parts[rec.parts[i].seq].po;
+        rc = arca_catalog_put_object(db->catalog, po->orig, po->size,
+                                     po->orig_z);
+        if (rc == ARCA_OK && po->has_text)
+            rc = arca_catalog_put_object(db->catalog, po->text,
+                                         po->text_size, po->text_z);
+    }
+    if (rc == ARCA_OK)
+        rc = arca_catalog_put_record(db->catalog, &rec, &changed);
+    if (rc) {
+        arca_db_fail(db, rc, "%s", arca_catalog_errmsg(db->catalog));
+        goto out;
+    }
+    if (changed && (rc = arca_index_docs(db, &rec, docs)) != ARCA_OK)
+        goto out;
+    rc = arca_commit_all(db);
+    began = 0;
+    if (rc == ARCA_OK)
+        snprintf(idbuf, idlen, "%s", id);
+out:
+    if (began) {
+        arca_catalog_rollback(db->catalog);
+        arca_xdb_cancel(db->xdb);
+    }
+    arca_docs_free(docs, rec.nparts);
+    free(rec.parts);
+    free(texts);
+    for (size_t i = 0; parts && i < nparts; i++) {
+        arca_extract_free(&parts[i].po.x);
+        free(parts[i].po.meta);
+        free(parts[i].name);
+    }
+    free(parts);
+    arca_detector_free(det);
+    json_decref(tags);
+    json_decref(extra);
+    free(tags_s);
+    free(extra_s);
+    free(lang);
+    return rc;
+}

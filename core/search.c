@@ -1,0 +1,277 @@
+/*
+ * search.c: queries, hits, snippets and facets.
+ *
+ * A hit is shown from its document's data (the JSON record.c stores)
+ * and a snippet cut from the part's extracted text, read back from the
+ * archive.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "arca-private.h"
+
+/* Bytes of text read back to cut a snippet from. */
+#define SNIPPET_SOURCE_MAX ((size_t)4 << 20)
+
+struct facet_name {
+    const char *name;
+    unsigned slot;
+};
+
+static const struct facet_name facet_names[] = {
+    {"year", ARCA_SLOT_YEAR},   {"board", ARCA_SLOT_BOARD},
+    {"type", ARCA_SLOT_TYPE},   {"lang", ARCA_SLOT_LANG},
+    {"author", ARCA_SLOT_AUTHOR},
+};
+#define NFACET_NAMES (sizeof facet_names / sizeof facet_names[0])
+
+typedef struct facet {
+    const char *name;
+    arca_facet_value *values;
+    size_t n, cap;
+} facet;
+
+struct arca_results {
+    uint64_t total;
+    arca_hit *hits;
+    size_t nhits;
+    json_t **data;           /* each hit's document data: owns its strings */
+    char **snippets;
+    arca_attachment **atts;
+    facet *facets;
+    size_t nfacets;
+    char *suggestion;
+};
+
+static const char *jget(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static void add_facet_value(void *ctx, const char *value, uint64_t count)
+{
+    facet *f = ctx;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        arca_facet_value *v = realloc(f->values, cap * sizeof *v);
+        if (v == NULL)
+            return;
+        f->values = v;
+        f->cap = cap;
+    }
+    char *copy = strdup(value);
+    if (copy == NULL)
+        return;
+    f->values[f->n].value = copy;
+    f->values[f->n].count = count;
+    f->n++;
+}
+
+void arca_results_destroy(arca_results *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->nhits; i++) {
+        json_decref(r->data[i]);
+        free(r->snippets[i]);
+        free(r->atts[i]);
+    }
+    free(r->hits);
+    free(r->data);
+    free(r->snippets);
+    free(r->atts);
+    for (size_t i = 0; i < r->nfacets; i++) {
+        for (size_t k = 0; k < r->facets[i].n; k++)
+            free((char *)r->facets[i].values[k].value);
+        free(r->facets[i].values);
+    }
+    free(r->facets);
+    free(r->suggestion);
+    free(r);
+}
+
+/* A snippet for hit H: from its text, or its title when it has none. */
+static char *make_snippet(arca_db *db, arca_xmset *m, json_t *data,
+                          size_t maxlen)
+{
+    const char *hex = jget(data, "text");
+    void *text = NULL;
+    size_t len = 0;
+    char *out = NULL;
+    if (hex && arca_objects_get(db->objects, hex, SNIPPET_SOURCE_MAX, &text,
+                                &len) != ARCA_OK) {
+        free(text);
+        text = NULL;
+        len = 0;
+    }
+    if (text == NULL) {
+        const char *t = jget(data, "part");
+        if (t == NULL)
+            t = jget(data, "title");
+        if (t == NULL)
+            t = "";
+        text = strdup(t);
+        len = strlen(t);
+    }
+    if (text && arca_xmset_snippet(m, text, len, maxlen, &out) != ARCA_OK)
+        out = NULL;
+    free(text);
+    return out ? out : strdup("");
+}
+
+arca_status arca_db_search(arca_db *db, const char *query,
+                           const arca_search_opts *opts, arca_results **out)
+{
+    static const arca_search_opts defaults = {0, 10, ARCA_SORT_RELEVANCE, 1,
+                                              0, NULL, 0, NULL};
+    arca_status rc;
+    arca_xmset *m = NULL;
+    unsigned slots[NFACET_NAMES];
+    size_t nslots = 0;
+
+    *out = NULL;
+    if (opts == NULL)
+        opts = &defaults;
+    arca_results *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return arca_db_fail(db, ARCA_ENOMEM, "out of memory");
+    r->facets = calloc(opts->nfacets ? opts->nfacets : 1, sizeof *r->facets);
+    if (r->facets == NULL) {
+        rc = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < opts->nfacets; i++) {
+        size_t k = 0;
+        while (k < NFACET_NAMES &&
+               strcmp(facet_names[k].name, opts->facets[i]) != 0)
+            k++;
+        if (k == NFACET_NAMES) {
+            rc = arca_db_fail(db, ARCA_EINVAL, "no facet '%s' (there are "
+                              "year, board, type, lang and author)",
+                              opts->facets[i]);
+            goto out;
+        }
+        slots[nslots++] = facet_names[k].slot;
+        r->facets[r->nfacets++].name = facet_names[k].name;
+    }
+
+    arca_xquery q = {query, opts->filter, opts->offset,
+                     opts->limit ? opts->limit : 10, (int)opts->sort,
+                     opts->collapse, slots, nslots};
+    rc = arca_xdb_search(db->xdb, &q, &m);
+    if (rc == ARCA_ERETRY && arca_xdb_reopen(db->xdb) == ARCA_OK)
+        rc = arca_xdb_search(db->xdb, &q, &m);
+    if (rc) {
+        arca_db_fail(db, rc, "%s", arca_xdb_errmsg(db->xdb));
+        goto out;
+    }
+    r->total = arca_xmset_total(m);
+    size_t n = arca_xmset_size(m);
+    r->hits = calloc(n ? n : 1, sizeof *r->hits);
+    r->data = calloc(n ? n : 1, sizeof *r->data);
+    r->snippets = calloc(n ? n : 1, sizeof *r->snippets);
+    r->atts = calloc(n ? n : 1, sizeof *r->atts);
+    if (!r->hits || !r->data || !r->snippets || !r->atts) {
+        rc = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double score;
+        const char *data;
+        size_t len;
+        rc = arca_xmset_get(m, i, &score, &data, &len);
+        if (rc) {
+            arca_db_fail(db, rc, "%s", arca_xdb_errmsg(db->xdb));
+            goto out;
+        }
+        json_t *d = json_loadb(data, len, 0, NULL);
+        if (!json_is_object(d)) {
+            json_decref(d);
+            d = json_object();
+        }
+        r->data[i] = d;
+        r->nhits = i + 1;
+        arca_hit *h = &r->hits[i];
+        h->rank = opts->offset + (unsigned)i + 1;
+        h->score = score;
+        h->id = jget(d, "id");
+        h->title = jget(d, "title");
+        h->date = jget(d, "date");
+        h->author = jget(d, "author");
+        h->board = jget(d, "board");
+        h->lang = jget(d, "lang");
+        h->type = jget(d, "type");
+        h->source = jget(d, "source");
+        h->part = jget(d, "part");
+        h->sha256 = jget(d, "sha256");
+        h->text_sha256 = jget(d, "text");
+        json_t *a = json_object_get(d, "attachments");
+        size_t na = json_array_size(a);
+        r->atts[i] = calloc(na ? na : 1, sizeof **r->atts);
+        for (size_t k = 0; r->atts[i] && k < na; k++) {
+            json_t *o = json_array_get(a, k);
+            r->atts[i][k].name = jget(o, "name");
+            r->atts[i][k].type = jget(o, "type");
+            r->atts[i][k].size =
+                (uint64_t)json_integer_value(json_object_get(o, "size"));
+            r->atts[i][k].sha256 = jget(o, "sha256");
+        }
+        h->attachments = r->atts[i];
+        h->nattachments = r->atts[i] ? na : 0;
+        r->snippets[i] = make_snippet(db, m, d,
+                                      opts->snippet_len ? opts->snippet_len
+                                                        : 200);
+        h->snippet = r->snippets[i];
+    }
+    for (size_t i = 0; i < r->nfacets; i++) {
+        rc = arca_xmset_facet(m, slots[i], add_facet_value, &r->facets[i]);
+        if (rc) {
+            arca_db_fail(db, rc, "%s", arca_xdb_errmsg(db->xdb));
+            goto out;
+        }
+    }
+    const char *sugg = arca_xmset_suggestion(m);
+    r->suggestion = sugg ? strdup(sugg) : NULL;
+out:
+    arca_xmset_free(m);
+    if (rc) {
+        arca_results_destroy(r);
+        return rc;
+    }
+    *out = r;
+    return ARCA_OK;
+}
+
+uint64_t arca_results_total(const arca_results *r)
+{
+    return r->total;
+}
+
+size_t arca_results_count(const arca_results *r)
+{
+    return r->nhits;
+}
+
+const arca_hit *arca_results_hit(const arca_results *r, size_t i)
+{
+    return i < r->nhits ? &r->hits[i] : NULL;
+}
+
+const arca_facet_value *arca_results_facet(const arca_results *r,
+                                           const char *name, size_t *n)
+{
+    for (size_t i = 0; i < r->nfacets; i++)
+        if (strcmp(r->facets[i].name, name) == 0) {
+            *n = r->facets[i].n;
+            return r->facets[i].values;
+        }
+    *n = 0;
+    return NULL;
+}
+
+const char *arca_results_suggestion(const arca_results *r)
+{
+    return r->suggestion;
+}

@@ -1,0 +1,20 @@
+#!/bin/bash
+# The command line: help, version, usage errors and missing collections.
+. "$(dirname "$0")/lib.sh"
+plan 10
+
+like "$(arca version)" '^arca [0-9]+\.[0-9]+' "version prints a version"
+like "$(arca help)" 'import' "help lists the commands"
+like "$(arca help search)" 'usage: arca search' "help COMMAND shows its usage"
+
+arca frobnicate >/dev/null 2>"$TMP/err"; is "$?" 2 "an unknown command is a usage error (2)"
+like "$(cat "$TMP/err")" "no command 'frobnicate'" "and says which"
+
+arca -C "$TMP/none" search foo >/dev/null 2>"$TMP/err"; is "$?" 1 "a missing collection fails (1)"
+like "$(cat "$TMP/err")" "$TMP/none: not an arca collection" "naming the directory"
+
+arca init "$TMP/c" >/dev/null
+arca init "$TMP/c" >/dev/null 2>"$TMP/err"; is "$?" 1 "init refuses an existing collection"
+arca -C "$TMP/c" search --limit x foo >/dev/null 2>&1; is "$?" 2 "a bad --limit is a usage error"
+ARCA_DIR=$TMP/c arca search anything >/dev/null; is "$?" 0 "ARCA_DIR names the collection"
+done_testing

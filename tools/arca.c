@@ -1,0 +1,967 @@
+/*
+ * arca.c: the `arca` command.  Each subcommand is a row of commands[]
+ * and a function; the collection is found through -C DIR, else
+ * $ARCA_DIR, else the current directory.
+ *
+ * Exit status: 0 success, 1 failure, 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "core/arca.h"
+
+enum { EXIT_USAGE = 2 };
+
+typedef struct cli {
+    const char *dir;         /* the collection */
+    int json;
+} cli;
+
+struct command {
+    const char *name;
+    int (*fn)(cli *c, int argc, char **argv);
+    const char *usage;
+    const char *help;
+};
+
+static const struct command *find_command(const char *name);
+
+static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void errorf(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("arca: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static int usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("arca: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    const struct command *c = cmd ? find_command(cmd) : NULL;
+    if (c)
+        fprintf(stderr, "\nusage: arca %s %s\n", c->name, c->usage);
+    else
+        fputs("\nTry 'arca help'.\n", stderr);
+    return EXIT_USAGE;
+}
+
+static int open_db(cli *c, int flags, arca_db **db)
+{
+    char err[1024];
+    arca_status st = arca_db_open(c->dir, flags, db, err, sizeof err);
+    if (st) {
+        errorf("%s", err);
+        return EXIT_FAILURE;
+    }
+    return 0;
+}
+
+static int print_json(json_t *o)
+{
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                JSON_ENSURE_ASCII * 0);
+    json_decref(o);
+    if (s == NULL)
+        return EXIT_FAILURE;
+    puts(s);
+    free(s);
+    return 0;
+}
+
+static int parse_uint(const char *cmd, const char *opt, const char *s,
+                      unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || end == s || v > 1000000000UL || s[0] == '-')
+        return usage_error(cmd, "%s wants a whole number, not '%s'", opt, s);
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* ---- init ---- */
+
+static int cmd_init(cli *c, int argc, char **argv)
+{
+    (void)c;
+    if (argc != 2)
+        return usage_error("init", "init takes one directory");
+    char err[1024];
+    arca_status st = arca_db_init(argv[1], err, sizeof err);
+    if (st) {
+        errorf("%s", err);
+        return EXIT_FAILURE;
+    }
+    printf("Created an empty collection in %s\n", argv[1]);
+    return 0;
+}
+
+/* ---- add ---- */
+
+static int cmd_add(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"title", required_argument, 0, 't'},
+        {"date", required_argument, 0, 'd'},
+        {"author", required_argument, 0, 'a'},
+        {"board", required_argument, 0, 'b'},
+        {"tag", required_argument, 0, 'g'},
+        {"lang", required_argument, 0, 'l'},
+        {"source", required_argument, 0, 's'},
+        {"id", required_argument, 0, 'i'},
+        {"field", required_argument, 0, 'f'},
+        {"body", required_argument, 0, 'B'},
+        {"text", required_argument, 0, 'T'},
+        {"attach", required_argument, 0, 'A'},
+        {"json", no_argument, 0, 'j'},
+        {0, 0, 0, 0}};
+    arca_record_in rec = {0};
+    const char **tags = calloc((size_t)argc, sizeof *tags);
+    const char **extra = calloc((size_t)argc * 2, sizeof *extra);
+    arca_attachment_in *atts = calloc((size_t)argc, sizeof *atts);
+    int rc = 0, o;
+    arca_db *db = NULL;
+
+    if (!tags || !extra || !atts) {
+        errorf("out of memory");
+        rc = EXIT_FAILURE;
+        goto out;
+    }
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "t:d:a:b:", opts, NULL)) != -1) {
+        switch (o) {
+        case 't': rec.title = optarg; break;
+        case 'd': rec.date = optarg; break;
+        case 'a': rec.author = optarg; break;
+        case 'b': rec.board = optarg; break;
+        case 'l': rec.lang = optarg; break;
+        case 's': rec.source = optarg; break;
+        case 'i': rec.id = optarg; break;
+        case 'g': tags[rec.ntags++] = optarg; break;
+        case 'B': rec.body_path = optarg; break;
+        case 'T':
+            rec.body = optarg;
+            rec.body_len = strlen(optarg);
+            break;
+        case 'A': atts[rec.nattachments++].path = optarg; break;
+        case 'j': c->json = 1; break;
+        case 'f': {
+            char *eq = strchr(optarg, '=');
+            if (eq == NULL || eq == optarg) {
+                rc = usage_error("add", "--field wants NAME=VALUE");
+                goto out;
+            }
+            *eq = '\0';
+            extra[2 * rec.nextra] = optarg;
+            extra[2 * rec.nextra + 1] = eq + 1;
+            rec.nextra++;
+            break;
+        }
+        default:
+            rc = usage_error("add", "unknown option");
+            goto out;
+        }
+    }
+    for (int i = optind; i < argc; i++) {
+        /* The first file is the body unless --body or --text gave one. */
+        if (rec.body_path == NULL && rec.body == NULL)
+            rec.body_path = argv[i];
+        else
+            atts[rec.nattachments++].path = argv[i];
+    }
+    if (rec.title == NULL) {
+        rc = usage_error("add", "add needs --title");
+        goto out;
+    }
+    rec.tags = tags;
+    rec.extra = extra;
+    rec.attachments = atts;
+    if ((rc = open_db(c, ARCA_WRITE, &db)) != 0)
+        goto out;
+    char id[256];
+    arca_status st = arca_db_add(db, &rec, id, sizeof id);
+    if (st) {
+        errorf("%s", arca_db_errmsg(db));
+        rc = EXIT_FAILURE;
+        goto out;
+    }
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "id", json_string(id));
+        rc = print_json(j);
+    } else {
+        printf("%s\n", id);
+    }
+out:
+    arca_db_close(db);
+    free(tags);
+    free(extra);
+    free(atts);
+    return rc;
+}
+
+/* ---- import ---- */
+
+typedef struct import_ui {
+    int json, quiet, verbose, tty;
+    json_t *errors, *warnings;
+    struct timespec last;
+    int drew;
+    FILE *log;
+} import_ui;
+
+static const char *outcome_name(arca_outcome o)
+{
+    static const char *const names[] = {"imported", "unchanged", "skipped",
+                                        "failed"};
+    return (unsigned)o < 4 ? names[o] : "?";
+}
+
+static void clear_progress(import_ui *ui)
+{
+    if (ui->drew) {
+        fputs("\r\033[K", stderr);
+        ui->drew = 0;
+    }
+}
+
+static void on_file(void *ctx, const arca_import_event *ev)
+{
+    import_ui *ui = ctx;
+    if (ev->outcome == ARCA_FAILED) {
+        json_t *e = json_object();
+        json_object_set_new(e, "path", json_string(ev->path));
+        json_object_set_new(e, "error", json_string(ev->error ? ev->error
+                                                               : "failed"));
+        json_array_append_new(ui->errors, e);
+        if (!ui->json) {
+            clear_progress(ui);
+            fprintf(stderr, "arca: %s: %s\n", ev->path,
+                    ev->error ? ev->error : "failed");
+        }
+    } else if (ev->warning) {
+        json_t *e = json_object();
+        json_object_set_new(e, "path", json_string(ev->path));
+        json_object_set_new(e, "warning", json_string(ev->warning));
+        json_array_append_new(ui->warnings, e);
+        if (!ui->json && !ui->quiet) {
+            clear_progress(ui);
+            fprintf(stderr, "arca: %s: warning: %s\n", ev->path,
+                    ev->warning);
+        }
+    }
+    if (ui->verbose) {
+        clear_progress(ui);
+        fprintf(stderr, "%s %s%s%s%s%s\n", outcome_name(ev->outcome),
+                ev->path, ev->id ? " -> " : "", ev->id ? ev->id : "",
+                ev->mime && ev->mime[0] ? " " : "",
+                ev->mime ? ev->mime : "");
+    }
+}
+
+static void on_progress(void *ctx, const arca_import_summary *s,
+                        const char *current)
+{
+    import_ui *ui = ctx;
+    if (!ui->tty || ui->quiet)
+        return;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (ui->drew && (t.tv_sec - ui->last.tv_sec) * 1000 +
+                            (t.tv_nsec - ui->last.tv_nsec) / 1000000 < 200)
+        return;
+    ui->last = t;
+    const char *name = strrchr(current, '/');
+    name = name ? name + 1 : current;
+    fprintf(stderr, "\r\033[K%llu files, %.1f MB, %llu failed  %.40s",
+            (unsigned long long)s->files, (double)s->bytes / 1e6,
+            (unsigned long long)s->failed, name);
+    ui->drew = 1;
+}
+
+static int cmd_import(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'},
+        {"jobs", required_argument, 0, 'J'},
+        {"dry-run", no_argument, 0, 'n'},
+        {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},
+        {"max-file-size", required_argument, 0, 'M'},
+        {"manifest", required_argument, 0, 'm'},
+        {"batch", required_argument, 0, 'b'},
+        {0, 0, 0, 0}};
+    arca_import_opts io = {0};
+    import_ui ui = {0};
+    int o, rc = 0;
+    unsigned n;
+    arca_db *db = NULL;
+
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "nqv", opts, NULL)) != -1) {
+        switch (o) {
+        case 'j': c->json = 1; break;
+        case 'J':
+        case 'M':
+            if ((rc = parse_uint("import", o == 'J' ? "--jobs" :
+                                 "--max-file-size", optarg, &n)) != 0)
+                return rc;
+            if (o == 'J')
+                io.jobs = (int)(n > 64 ? 64 : n);
+            else
+                io.max_file = n;
+            break;
+        case 'b':
+            if ((rc = parse_uint("import", "--batch", optarg, &io.batch)))
+                return rc;
+            break;
+        case 'n': io.dry_run = 1; break;
+        case 'q': ui.quiet = 1; break;
+        case 'v': ui.verbose = 1; break;
+        case 'm':
+            errorf("--manifest: catalogue manifests are not supported yet");
+            return EXIT_FAILURE;
+        default:
+            return usage_error("import", "unknown option");
+        }
+    }
+    if (optind >= argc)
+        return usage_error("import", "import needs at least one path");
+    ui.json = c->json;
+    ui.tty = isatty(2);
+    ui.errors = json_array();
+    ui.warnings = json_array();
+    io.on_file = on_file;
+    io.on_progress = on_progress;
+    io.ctx = &ui;
+    if ((rc = open_db(c, io.dry_run ? ARCA_RDONLY : ARCA_WRITE, &db)) != 0)
+        goto out;
+    arca_import_summary s;
+    arca_status st = arca_db_import(db, (const char *const *)argv + optind,
+                                    (size_t)(argc - optind), &io, &s);
+    clear_progress(&ui);
+    if (st) {
+        errorf("import stopped: %s", arca_db_errmsg(db));
+        rc = EXIT_FAILURE;
+    }
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "files", json_integer((json_int_t)s.files));
+        json_object_set_new(j, "records", json_integer((json_int_t)s.records));
+        json_object_set_new(j, "parts", json_integer((json_int_t)s.parts));
+        json_object_set_new(j, "skipped", json_integer((json_int_t)s.skipped));
+        json_object_set_new(j, "unchanged",
+                            json_integer((json_int_t)s.unchanged));
+        json_object_set_new(j, "failed", json_integer((json_int_t)s.failed));
+        json_object_set_new(j, "bytes", json_integer((json_int_t)s.bytes));
+        json_object_set_new(j, "seconds", json_real(s.seconds));
+        json_object_set(j, "errors", ui.errors);
+        json_object_set(j, "warnings", ui.warnings);
+        if (io.dry_run)
+            json_object_set_new(j, "dry_run", json_true());
+        if (st)
+            json_object_set_new(j, "stopped",
+                                json_string(arca_db_errmsg(db)));
+        print_json(j);
+    } else if (!ui.quiet || s.failed) {
+        fprintf(stderr, "%s%llu files, %llu records, %llu unchanged, "
+                "%llu skipped, %llu failed, %.1f MB in %.1f s\n",
+                io.dry_run ? "dry run: " : "",
+                (unsigned long long)s.files, (unsigned long long)s.records,
+                (unsigned long long)s.unchanged,
+                (unsigned long long)(s.skipped - s.unchanged),
+                (unsigned long long)s.failed, (double)s.bytes / 1e6,
+                s.seconds);
+    }
+out:
+    json_decref(ui.errors);
+    json_decref(ui.warnings);
+    arca_db_close(db);
+    return rc;
+}
+
+/* ---- search ---- */
+
+static json_t *jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* Print an HTML-escaped snippet as plain text, matches in bold on a tty. */
+static void print_snippet(const char *s, int tty)
+{
+    static const struct { const char *from, *to; } ent[] = {
+        {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""},
+        {"&#39;", "'"}, {"&#x27;", "'"},
+    };
+    while (*s) {
+        if (strncmp(s, "<b>", 3) == 0) {
+            fputs(tty ? "\033[1m" : "", stdout);
+            s += 3;
+            continue;
+        }
+        if (strncmp(s, "</b>", 4) == 0) {
+            fputs(tty ? "\033[0m" : "", stdout);
+            s += 4;
+            continue;
+        }
+        size_t k = 0;
+        if (*s == '&')
+            for (; k < sizeof ent / sizeof *ent; k++)
+                if (strncmp(s, ent[k].from, strlen(ent[k].from)) == 0)
+                    break;
+        if (*s == '&' && k < sizeof ent / sizeof *ent) {
+            fputs(ent[k].to, stdout);
+            s += strlen(ent[k].from);
+        } else {
+            putchar(*s == '\n' ? ' ' : *s);
+            s++;
+        }
+    }
+}
+
+static int cmd_search(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'},
+        {"limit", required_argument, 0, 'l'},
+        {"offset", required_argument, 0, 'o'},
+        {"sort", required_argument, 0, 's'},
+        {"facet", required_argument, 0, 'f'},
+        {"filter", required_argument, 0, 'F'},
+        {"all-parts", no_argument, 0, 'p'},
+        {0, 0, 0, 0}};
+    arca_search_opts so = {0, 10, ARCA_SORT_RELEVANCE, 1, 0, NULL, 0, NULL};
+    const char **facets = calloc((size_t)argc, sizeof *facets);
+    int o, rc = 0;
+    arca_db *db = NULL;
+    arca_results *res = NULL;
+    char *q = NULL;
+
+    if (facets == NULL)
+        return EXIT_FAILURE;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "jl:o:s:f:", opts, NULL)) != -1) {
+        switch (o) {
+        case 'j': c->json = 1; break;
+        case 'l':
+            if ((rc = parse_uint("search", "--limit", optarg, &so.limit)))
+                goto out;
+            break;
+        case 'o':
+            if ((rc = parse_uint("search", "--offset", optarg, &so.offset)))
+                goto out;
+            break;
+        case 's':
+            if (strcmp(optarg, "relevance") == 0)
+                so.sort = ARCA_SORT_RELEVANCE;
+            else if (strcmp(optarg, "date") == 0)
+                so.sort = ARCA_SORT_DATE;
+            else if (strcmp(optarg, "oldest") == 0)
+                so.sort = ARCA_SORT_DATE_ASC;
+            else {
+                rc = usage_error("search", "--sort takes relevance, date or "
+                                 "oldest, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'f': facets[so.nfacets++] = optarg; break;
+        case 'F': so.filter = optarg; break;
+        case 'p': so.collapse = 0; break;
+        default:
+            rc = usage_error("search", "unknown option");
+            goto out;
+        }
+    }
+    so.facets = facets;
+    size_t qlen = 1;
+    for (int i = optind; i < argc; i++)
+        qlen += strlen(argv[i]) + 1;
+    q = calloc(qlen, 1);
+    if (q == NULL) {
+        rc = EXIT_FAILURE;
+        goto out;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (i > optind)
+            strcat(q, " ");
+        strcat(q, argv[i]);
+    }
+    if ((rc = open_db(c, ARCA_RDONLY, &db)) != 0)
+        goto out;
+    arca_status st = arca_db_search(db, q ? q : "", &so, &res);
+    if (st) {
+        errorf("%s", arca_db_errmsg(db));
+        rc = st == ARCA_EQUERY || st == ARCA_EINVAL ? EXIT_USAGE
+                                                     : EXIT_FAILURE;
+        goto out;
+    }
+    size_t n = arca_results_count(res);
+    if (c->json) {
+        json_t *j = json_object(), *hits = json_array();
+        json_object_set_new(j, "query", json_string(q ? q : ""));
+        json_object_set_new(j, "total",
+                            json_integer((json_int_t)arca_results_total(res)));
+        json_object_set_new(j, "offset", json_integer(so.offset));
+        for (size_t i = 0; i < n; i++) {
+            const arca_hit *h = arca_results_hit(res, i);
+            json_t *ho = json_object(), *atts = json_array();
+            json_object_set_new(ho, "rank", json_integer(h->rank));
+            json_object_set_new(ho, "id", jstr(h->id));
+            json_object_set_new(ho, "score", json_real(h->score));
+            json_object_set_new(ho, "title", jstr(h->title));
+            json_object_set_new(ho, "date", jstr(h->date));
+            json_object_set_new(ho, "author", jstr(h->author));
+            json_object_set_new(ho, "board", jstr(h->board));
+            json_object_set_new(ho, "lang", jstr(h->lang));
+            json_object_set_new(ho, "type", jstr(h->type));
+            json_object_set_new(ho, "source", jstr(h->source));
+            if (h->part)
+                json_object_set_new(ho, "part", json_string(h->part));
+            json_object_set_new(ho, "snippet", jstr(h->snippet));
+            json_object_set_new(ho, "sha256", jstr(h->sha256));
+            for (size_t k = 0; k < h->nattachments; k++) {
+                const arca_attachment *a = &h->attachments[k];
+                json_t *ao = json_object();
+                json_object_set_new(ao, "name", jstr(a->name));
+                json_object_set_new(ao, "type", jstr(a->type));
+                json_object_set_new(ao, "size",
+                                    json_integer((json_int_t)a->size));
+                json_object_set_new(ao, "sha256", jstr(a->sha256));
+                json_array_append_new(atts, ao);
+            }
+            json_object_set_new(ho, "attachments", atts);
+            json_array_append_new(hits, ho);
+        }
+        json_object_set_new(j, "hits", hits);
+        json_t *fj = json_object();
+        for (size_t i = 0; i < so.nfacets; i++) {
+            size_t nv;
+            const arca_facet_value *v =
+                arca_results_facet(res, facets[i], &nv);
+            json_t *fo = json_object();
+            for (size_t k = 0; k < nv; k++)
+                json_object_set_new(fo, v[k].value,
+                                    json_integer((json_int_t)v[k].count));
+            json_object_set_new(fj, facets[i], fo);
+        }
+        json_object_set_new(j, "facets", fj);
+        json_object_set_new(j, "suggestion",
+                            jstr(arca_results_suggestion(res)));
+        rc = print_json(j);
+        goto out;
+    }
+    int tty = isatty(1);
+    unsigned long long total = (unsigned long long)arca_results_total(res);
+    if (total == 0)
+        printf("No records match '%s'.\n", q ? q : "");
+    for (size_t i = 0; i < n; i++) {
+        const arca_hit *h = arca_results_hit(res, i);
+        printf("%u. %s%s%s\n", h->rank, tty ? "\033[1m" : "",
+               h->title ? h->title : h->id, tty ? "\033[0m" : "");
+        printf("   %s", h->id);
+        if (h->date)
+            printf(" · %s", h->date);
+        if (h->board)
+            printf(" · %s", h->board);
+        if (h->type)
+            printf(" · %s", h->type);
+        if (h->part)
+            printf(" · in %s", h->part);
+        printf("\n   ");
+        print_snippet(h->snippet ? h->snippet : "", tty);
+        printf("\n");
+    }
+    if (total > 0)
+        printf("%zu of %llu shown (from %u).\n", n, total, so.offset + 1);
+    const char *sugg = arca_results_suggestion(res);
+    if (sugg)
+        printf("Did you mean: %s\n", sugg);
+    for (size_t i = 0; i < so.nfacets; i++) {
+        size_t nv;
+        const arca_facet_value *v = arca_results_facet(res, facets[i], &nv);
+        printf("%s:", facets[i]);
+        for (size_t k = 0; k < nv; k++)
+            printf(" %s (%llu)", v[k].value, (unsigned long long)v[k].count);
+        printf("\n");
+    }
+out:
+    free(q);
+    arca_results_destroy(res);
+    arca_db_close(db);
+    free(facets);
+    return rc;
+}
+
+/* ---- show, get ---- */
+
+static int cmd_show(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'},
+        {"text", no_argument, 0, 't'},
+        {0, 0, 0, 0}};
+    int o, with_text = 0, rc = 0;
+    arca_db *db = NULL;
+    char *js = NULL;
+
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "jt", opts, NULL)) != -1) {
+        if (o == 'j')
+            c->json = 1;
+        else if (o == 't')
+            with_text = 1;
+        else
+            return usage_error("show", "unknown option");
+    }
+    if (argc - optind != 1)
+        return usage_error("show", "show takes one record id");
+    if ((rc = open_db(c, ARCA_RDONLY, &db)) != 0)
+        return rc;
+    if (arca_db_record_json(db, argv[optind], with_text || !c->json, &js)) {
+        errorf("%s", arca_db_errmsg(db));
+        rc = EXIT_FAILURE;
+        goto out;
+    }
+    if (c->json) {
+        puts(js);
+        goto out;
+    }
+    json_t *r = json_loads(js, 0, NULL);
+    static const char *const keys[] = {"id", "title", "date", "author",
+                                       "board", "lang", "source", "created"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const char *v = json_string_value(json_object_get(r, keys[i]));
+        if (v)
+            printf("%-8s %s\n", keys[i], v);
+    }
+    printf("%-8s %lld\n", "version",
+           (long long)json_integer_value(json_object_get(r, "version")));
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(r, "tags"), i, v)
+        printf("%-8s %s\n", "tag", json_string_value(v));
+    const char *key;
+    json_object_foreach(json_object_get(r, "extra"), key, v) {
+        char *s = json_is_string(v) ? strdup(json_string_value(v))
+                                    : json_dumps(v, JSON_ENCODE_ANY);
+        printf("%s: %s\n", key, s ? s : "");
+        free(s);
+    }
+    json_t *p;
+    const char *body_text = NULL;
+    json_array_foreach(json_object_get(r, "parts"), i, p) {
+        const char *name = json_string_value(json_object_get(p, "name"));
+        const char *cs = json_string_value(json_object_get(p, "charset"));
+        printf("part %lld: %s, %s, %lld bytes%s%s, sha256 %s\n",
+               (long long)json_integer_value(json_object_get(p, "part")),
+               name ? name : "(body)",
+               json_string_value(json_object_get(p, "type")),
+               (long long)json_integer_value(json_object_get(p, "size")),
+               cs ? ", " : "", cs ? cs : "",
+               json_string_value(json_object_get(p, "sha256")));
+        if (json_integer_value(json_object_get(p, "part")) == 0)
+            body_text = json_string_value(json_object_get(p, "text"));
+    }
+    if (body_text) {
+        printf("\n");
+        fwrite(body_text, 1, strlen(body_text) > 2000 && !with_text
+                                 ? 2000 : strlen(body_text), stdout);
+        if (strlen(body_text) > 2000 && !with_text)
+            printf("\n[... 'arca show --text %s' shows it all]", argv[optind]);
+        printf("\n");
+    }
+    json_decref(r);
+out:
+    free(js);
+    arca_db_close(db);
+    return rc;
+}
+
+static int write_sink(void *ctx, const void *data, size_t len)
+{
+    return fwrite(data, 1, len, ctx) == len ? 0 : -1;
+}
+
+static int cmd_get(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'},
+        {0, 0, 0, 0}};
+    const char *outpath = NULL;
+    int o, rc = 0;
+    arca_db *db = NULL;
+    FILE *f = stdout;
+
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        if (o == 'o')
+            outpath = optarg;
+        else
+            return usage_error("get", "unknown option");
+    }
+    if (argc - optind != 1)
+        return usage_error("get", "get takes one HASH, ID or ID/ATTACHMENT");
+    if (outpath == NULL && isatty(1)) {
+        errorf("not writing a file's bytes to a terminal: redirect the "
+               "output or give -o FILE");
+        return EXIT_FAILURE;
+    }
+    if ((rc = open_db(c, ARCA_RDONLY, &db)) != 0)
+        return rc;
+    if (outpath && (f = fopen(outpath, "wb")) == NULL) {
+        errorf("%s: %s", outpath, strerror(errno));
+        rc = EXIT_FAILURE;
+        goto out;
+    }
+    if (arca_db_get(db, argv[optind], write_sink, f) != ARCA_OK) {
+        errorf("%s", arca_db_errmsg(db));
+        rc = EXIT_FAILURE;
+    }
+    if (fflush(f) != 0 || (outpath && fclose(f) != 0)) {
+        errorf("%s: %s", outpath ? outpath : "standard output",
+               strerror(errno));
+        rc = EXIT_FAILURE;
+    }
+    if (rc && outpath)
+        unlink(outpath);
+out:
+    arca_db_close(db);
+    return rc;
+}
+
+/* ---- stats, fsck, reindex ---- */
+
+static int parse_json_only(cli *c, const char *cmd, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            c->json = 1;
+        else
+            return usage_error(cmd, "unexpected '%s'", argv[i]);
+    }
+    return 0;
+}
+
+static int cmd_stats(cli *c, int argc, char **argv)
+{
+    int rc = parse_json_only(c, "stats", argc, argv);
+    arca_db *db = NULL;
+    arca_stats s;
+    if (rc || (rc = open_db(c, ARCA_RDONLY, &db)) != 0)
+        return rc;
+    if (arca_db_stats(db, &s)) {
+        errorf("%s", arca_db_errmsg(db));
+        arca_db_close(db);
+        return EXIT_FAILURE;
+    }
+    arca_db_close(db);
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "records", json_integer((json_int_t)s.records));
+        json_object_set_new(j, "versions",
+                            json_integer((json_int_t)s.versions));
+        json_object_set_new(j, "parts", json_integer((json_int_t)s.parts));
+        json_object_set_new(j, "objects", json_integer((json_int_t)s.objects));
+        json_object_set_new(j, "bytes", json_integer((json_int_t)s.bytes));
+        json_object_set_new(j, "stored_bytes",
+                            json_integer((json_int_t)s.stored_bytes));
+        json_object_set_new(j, "index_docs",
+                            json_integer((json_int_t)s.index_docs));
+        json_object_set_new(j, "index_bytes",
+                            json_integer((json_int_t)s.index_bytes));
+        return print_json(j);
+    }
+    printf("records       %llu (%llu versions, %llu parts)\n",
+           (unsigned long long)s.records, (unsigned long long)s.versions,
+           (unsigned long long)s.parts);
+    printf("objects       %llu, %.1f MB stored as %.1f MB\n",
+           (unsigned long long)s.objects, (double)s.bytes / 1e6,
+           (double)s.stored_bytes / 1e6);
+    printf("index         %llu documents, %.1f MB\n",
+           (unsigned long long)s.index_docs, (double)s.index_bytes / 1e6);
+    return 0;
+}
+
+static void on_problem(void *ctx, const char *problem)
+{
+    if (ctx)
+        json_array_append_new(ctx, json_string(problem));
+    else
+        printf("%s\n", problem);
+}
+
+static int cmd_fsck(cli *c, int argc, char **argv)
+{
+    int rc = parse_json_only(c, "fsck", argc, argv);
+    arca_db *db = NULL;
+    uint64_t n = 0;
+    if (rc || (rc = open_db(c, ARCA_RDONLY, &db)) != 0)
+        return rc;
+    json_t *problems = c->json ? json_array() : NULL;
+    arca_status st = arca_db_fsck(db, on_problem, problems, &n);
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "ok", json_boolean(st == ARCA_OK));
+        json_object_set_new(j, "problems", problems);
+        print_json(j);
+    } else if (st == ARCA_OK) {
+        printf("%s: no problems found\n", arca_db_dir(db));
+    } else {
+        errorf("%s", arca_db_errmsg(db));
+    }
+    arca_db_close(db);
+    return st == ARCA_OK ? 0 : EXIT_FAILURE;
+}
+
+static void on_reindex(void *ctx, uint64_t done, uint64_t total)
+{
+    if (*(int *)ctx)
+        fprintf(stderr, "\r\033[Kreindexed %llu of %llu records",
+                (unsigned long long)done, (unsigned long long)total);
+}
+
+static int cmd_reindex(cli *c, int argc, char **argv)
+{
+    int rc = parse_json_only(c, "reindex", argc, argv);
+    arca_db *db = NULL;
+    int tty = isatty(2);
+    if (rc || (rc = open_db(c, ARCA_WRITE, &db)) != 0)
+        return rc;
+    arca_status st = arca_db_reindex(db, on_reindex, &tty);
+    if (tty)
+        fputs("\r\033[K", stderr);
+    if (st) {
+        errorf("%s", arca_db_errmsg(db));
+        arca_db_close(db);
+        return EXIT_FAILURE;
+    }
+    arca_stats s;
+    if (arca_db_stats(db, &s) == ARCA_OK && !c->json)
+        printf("Reindexed %llu records into %llu documents\n",
+               (unsigned long long)s.records,
+               (unsigned long long)s.index_docs);
+    arca_db_close(db);
+    return 0;
+}
+
+/* ---- help and dispatch ---- */
+
+static int cmd_help(cli *c, int argc, char **argv);
+static int cmd_version(cli *c, int argc, char **argv)
+{
+    (void)c;
+    (void)argc;
+    (void)argv;
+    printf("arca %s\n", ARCA_VERSION);
+    return 0;
+}
+
+static const struct command commands[] = {
+    {"init", cmd_init, "DIR", "create an empty collection"},
+    {"add", cmd_add,
+     "[BODY [ATTACHMENT...]] --title T [--date D] [--author A] [--board B] "
+     "[--tag X]... [--lang L] [--source S] [--id ID] [--field K=V]... "
+     "[--body FILE | --text TEXT] [--attach FILE]... [--json]",
+     "archive and index one record with its attachments"},
+    {"import", cmd_import,
+     "PATH... [--json] [--jobs N] [--dry-run] [--quiet] [--verbose] "
+     "[--max-file-size BYTES] [--batch FILES]",
+     "import files and folders (NAME.meta.json sidecars give fields)"},
+    {"search", cmd_search,
+     "QUERY [--json] [--limit N] [--offset K] [--sort relevance|date|oldest] "
+     "[--facet year|board|type|lang|author]... [--filter QUERY] [--all-parts]",
+     "search the collection"},
+    {"show", cmd_show, "ID [--json] [--text]", "show a record"},
+    {"get", cmd_get, "HASH|ID|ID/ATTACHMENT [-o FILE]",
+     "write an original's bytes"},
+    {"stats", cmd_stats, "[--json]", "figures about the collection"},
+    {"fsck", cmd_fsck, "[--json]",
+     "check the catalog, every object and every reference"},
+    {"reindex", cmd_reindex, "", "rebuild the index from the archive"},
+    {"help", cmd_help, "[COMMAND]", "this help"},
+    {"version", cmd_version, "", "print the version"},
+};
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int cmd_help(cli *c, int argc, char **argv)
+{
+    (void)c;
+    if (argc > 1) {
+        const struct command *cmd = find_command(argv[1]);
+        if (cmd == NULL)
+            return usage_error(NULL, "no command '%s'", argv[1]);
+        printf("usage: arca %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
+        return 0;
+    }
+    printf("usage: arca [-C DIR] COMMAND [ARGS]\n\n"
+           "arca keeps every file it is given in a compressed archive and "
+           "finds them again.\nThe collection is -C DIR, else $ARCA_DIR, "
+           "else the current directory.\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        printf("  %-8s %s\n", commands[i].name, commands[i].help);
+    printf("\nQueries: words (all must match), \"a phrase\", OR, NOT, "
+           "word*, title: author:\nboard: tag: type: lang: year:2023 "
+           "year:2020..2023 date:2023-12-01..2023-12-31\n"
+           "\n'arca help COMMAND' shows a command's options.\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    cli c = {0};
+    int i = 1;
+
+    signal(SIGPIPE, SIG_IGN);
+    c.dir = getenv("ARCA_DIR");
+    while (i < argc && argv[i][0] == '-') {
+        if (strcmp(argv[i], "-C") == 0 && i + 1 < argc) {
+            c.dir = argv[i + 1];
+            i += 2;
+        } else if (strncmp(argv[i], "-C", 2) == 0 && argv[i][2]) {
+            c.dir = argv[i] + 2;
+            i++;
+        } else if (strcmp(argv[i], "--help") == 0 ||
+                   strcmp(argv[i], "-h") == 0) {
+            return cmd_help(&c, 1, argv);
+        } else if (strcmp(argv[i], "--version") == 0) {
+            return cmd_version(&c, 0, NULL);
+        } else {
+            return usage_error(NULL, "unknown option '%s'", argv[i]);
+        }
+    }
+    if (c.dir == NULL || c.dir[0] == '\0')
+        c.dir = ".";
+    if (i >= argc)
+        return usage_error(NULL, "no command given");
+    const struct command *cmd = find_command(argv[i]);
+    if (cmd == NULL)
+        return usage_error(NULL, "no command '%s'", argv[i]);
+    return cmd->fn(&c, argc - i, argv + i);
+}
