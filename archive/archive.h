@@ -212,7 +212,8 @@ typedef struct arca_ledger {
     int64_t mtime_ns;
     const char *sha256;      /* content hash, or NULL */
     const char *record;      /* record id, or NULL */
-    const char *outcome;     /* "imported", "unchanged", "failed", "skipped" */
+    const char *outcome;     /* "imported", "unchanged", "failed", "skipped",
+                                "sidecar" (a sidecar file's own row) */
     const char *error;       /* or NULL */
 } arca_ledger;
 
