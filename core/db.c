@@ -487,8 +487,9 @@ arca_status arca_db_fsck(arca_db *db, arca_problem_fn cb, void *ctx,
                          uint64_t *nproblems)
 {
     struct fsck_ctx f = {db, cb, ctx, 0, 0};
+    uint64_t ncat = 0;
     arca_status rc = arca_catalog_check(db->catalog, catalog_problem, &f,
-                                        NULL);
+                                        &ncat);
     if (rc && rc != ARCA_ECORRUPT) {
         problem(&f, "catalog: %s", arca_catalog_errmsg(db->catalog));
         goto out;

@@ -197,8 +197,8 @@ static arca_status extract_part(arca_detector *det, const char *name,
          i++)
         if (strcasecmp(dot, named[i].ext) == 0 &&
             strncmp(po->mime, named[i].family, strlen(named[i].family)) != 0)
-            snprintf(warn, warnlen, "named %s but its content is %s: "
-                     "indexed as %s", named[i].ext, po->mime, po->mime);
+            snprintf(warn, warnlen, "named %s but its content is %.100s: "
+                     "indexed as such", named[i].ext, po->mime);
 
     json_t *meta = json_object();
     if (po->x.description)
@@ -377,8 +377,14 @@ static arca_status read_sidecar(job *j, json_t **extra)
 static arca_status build_record(job *j, json_t *extra)
 {
     part_out *po = &j->part;
-    if (j->id[0] == '\0')
-        make_id(base_name(j->path), j->real, j->id);
+    if (j->id[0] == '\0') {
+        /* The name without its extension: "report-0123456789". */
+        char stem[256];
+        const char *b = base_name(j->path), *dot = strrchr(b, '.');
+        size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+        snprintf(stem, sizeof stem, "%.*s", (int)(n < 255 ? n : 255), b);
+        make_id(stem, j->real, j->id);
+    }
     if (j->title == NULL)
         j->title = arca_strdup(po->x.title ? po->x.title : base_name(j->path));
     if (j->date[0] == '\0' && po->x.date)

@@ -14,7 +14,11 @@ if have_corpus; then cp -r "$CORPUS/html" "$SRC/corpus-html"; fi
 chmod -R u+w "$SRC"
 
 arca init "$TMP/ref" >/dev/null
+t0=$(date +%s%N)
 arca -C "$TMP/ref" import --quiet --batch 25 "$SRC"
+# Kill within the first eighth of an uninterrupted import's time, so that
+# most of the twenty runs die mid-import.
+window=$(( ($(date +%s%N) - t0) / 8000000 + 20 ))  # milliseconds
 
 C=$TMP/c
 arca init "$C" >/dev/null
@@ -23,9 +27,8 @@ kills=0
 for i in $(seq 1 20); do
     "$ARCA" -C "$C" import --verbose --quiet --batch 25 "$SRC" 2>"$TMP/log.$i" >/dev/null &
     pid=$!
-    # A random moment within the first second and a half.
-    sleep "0.$(( RANDOM % 10 ))$(( RANDOM % 10 ))"
-    [ $((RANDOM % 3)) = 0 ] && sleep 0.5
+    ms=$(( RANDOM % window ))
+    sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
     if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
     wait "$pid" 2>/dev/null
     grep -E '^imported ' "$TMP/log.$i" | sed 's/.* -> \([^ ]*\).*/\1/' >>"$TMP/reported"

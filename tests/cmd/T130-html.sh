@@ -1,0 +1,67 @@
+#!/bin/bash
+# HTML in five languages: every original comes back byte for byte, and a
+# page's title finds that page in the top three, in every language.
+. "$(dirname "$0")/lib.sh"
+
+# check_tree NAME DIR MIN_HIT3: import DIR, then test it.
+check_tree() {
+    local name=$1 dir=$2 min=$3 C=$TMP/c-$1
+    arca init "$C" >/dev/null
+    arca -C "$C" import --verbose --quiet "$dir" 2>"$TMP/$name.log" >/dev/null
+    is "$?" 0 "$name: import runs through"
+    grep -E '^imported ' "$TMP/$name.log" | sed 's/^imported \(.*\) -> \([^ ]*\) .*/\2\t\1/' >"$TMP/$name.ids"
+    is "$(wc -l <"$TMP/$name.ids")" "$(find "$dir" -type f -name '*.html' | wc -l)" \
+       "$name: every page was imported"
+
+    local bad=0
+    while IFS=$'\t' read -r id path; do
+        arca -C "$C" get "$id" | cmp -s - "$path" || { bad=$((bad + 1)); echo "# differs: $path"; }
+    done <"$TMP/$name.ids"
+    is "$bad" 0 "$name: arca get returns every original byte for byte"
+
+    # Title queries, per language (the folder above each page).
+    local report=""
+    for lang in $(sed 's|.*/\([^/]*\)/[^/]*$|\1|' "$TMP/$name.ids" | cut -f2 | sort -u); do
+        local n=0 hit=0
+        while IFS=$'\t' read -r id path; do
+            case "$path" in */"$lang"/*) ;; *) continue ;; esac
+            title=$(arca -C "$C" show --json "$id" | jq -r .title | tr -d '"():?!*' | sed 's/ - / /g')
+            [ -n "$title" ] || continue
+            n=$((n + 1))
+            if arca -C "$C" search --json --limit 3 "$title" | jq -e --arg id "$id" \
+                   'any(.hits[]; .id == $id)' >/dev/null; then
+                hit=$((hit + 1))
+            else
+                echo "# $lang: not in the top 3 for its title: $title ($path)"
+            fi
+        done <"$TMP/$name.ids"
+        report="$report $lang=$hit/$n"
+        ok "$name: $lang titles find their page in the top 3 ($hit of $n)" \
+            awk -v h=$hit -v n=$n -v m=$min 'BEGIN { exit !(n > 0 && h >= m * n) }'
+    done
+    echo "# $name hit@3:$report"
+}
+
+if [ ! -d "$DATA/html" ]; then skip_all "no HTML fixtures"; fi
+nlang=$(ls "$DATA/html" | wc -l)
+if have_corpus; then
+    plan $((3 + nlang + 3 + 5 + 2))
+else
+    plan $((3 + nlang + 2))
+fi
+check_tree fixtures "$DATA/html" 1.0
+
+# A two-syllable Korean word found only inside longer words (n-grams).
+C=$TMP/c-fixtures
+word=필터
+hits=$(arca -C "$C" search --json --limit 50 "$word lang:ko" | jq -r '.total')
+ok "Korean $word is found inside longer words ($hits records)" test "${hits:-0}" -gt 0
+is "$(arca -C "$C" search --json --limit 50 "\"$word\" lang:ko" | jq -r '.hits[0].snippet' | grep -c "<b>")" 1 \
+   "and highlighted in the snippet"
+
+if have_corpus; then
+    check_tree corpus "$CORPUS/html" 0.95
+    ok "corpus: 경주-style n-gram search runs" arca -C "$TMP/c-corpus" search 레이어
+    ok "corpus: fsck is clean" arca -C "$TMP/c-corpus" fsck
+fi
+done_testing
