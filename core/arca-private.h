@@ -2,7 +2,7 @@
  * arca-private.h: what the files of core/ share and nothing outside sees.
  *
  * A collection (struct arca_db) ties together the object store and the
- * catalog (archive/), the Xapian index (core/xapian.h) and, for writers,
+ * catalog (archive/), the Xapian index (core/xdb.h) and, for writers,
  * the collection lock.  record.c turns catalog records into index
  * documents; ingest.c runs imports; search.c runs queries.
  */
@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "arca.h"
-#include "xapian.h"
+#include "xdb.h"
 #include "../archive/archive.h"
 #include "../indexers/indexer.h"
 

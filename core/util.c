@@ -202,7 +202,7 @@ int arca_date_norm(const char *in, char norm[11])
         return -1;
     p += 3;
     if (*p == '\0' || *p == ' ' || *p == 'T') {
-        snprintf(norm, 11, "%.4s-%02d", in, month);
+        snprintf(norm, 11, "%.4s-%02u", in, (unsigned)month % 100u);
         return 0;
     }
     if (*p != sep || !ndigits(p + 1, 2))
@@ -214,7 +214,8 @@ int arca_date_norm(const char *in, char norm[11])
     p += 3;
     if (*p != '\0' && *p != ' ' && *p != 'T')
         return -1;
-    snprintf(norm, 11, "%.4s-%02d-%02d", in, month, day);
+    snprintf(norm, 11, "%.4s-%02u-%02u", in, (unsigned)month % 100u,
+             (unsigned)day % 100u);
     return 0;
 }
 

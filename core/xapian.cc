@@ -1,5 +1,5 @@
 /*
- * xapian.cc: core/xapian.h over Xapian 1.4, arca's only C++.
+ * xapian.cc: core/xdb.h over Xapian 1.4, arca's only C++.
  *
  * This is the only file that includes <xapian.h>.  No exception leaves it:
  * every entry point catches everything and maps it to an arca_status
@@ -23,12 +23,7 @@
  * - Facets count records, not parts, when hits are collapsed by record.
  */
 
-/*
- * With -Icore, <xapian.h> would find core/xapian.h, arca's header, before
- * Xapian's.  Only Xapian's include directory has a xapian/ subdirectory,
- * so this path reaches Xapian's header wherever it is installed.
- */
-#include <xapian/../xapian.h>
+#include <xapian.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -44,7 +39,7 @@
 #include <utility>
 #include <vector>
 
-#include "xapian.h"
+#include "xdb.h"
 
 /* ---- Limits ---- */
 
@@ -63,7 +58,7 @@
 /* ---- Term prefixes ---- */
 
 /*
- * Omega's prefixes (see core/xapian.h).  NAME is the field as a query
+ * Omega's prefixes (see core/xdb.h).  NAME is the field as a query
  * writes it ("title:"), or NULL for prefixes that are not searched by
  * name.  FOLD marks boolean values compared without regard to case: they
  * are lowercased by bool_term() both when a document is built and when a
@@ -1159,9 +1154,39 @@ static Xapian::Query parse_once(Xapian::QueryParser &qp, const std::string &q,
  * "AND NEAR/2" (found by fuzzing under LeakSanitizer); nothing here can
  * free them.  Queries that parse do not leak.
  */
-static Xapian::Query parse_text(Xapian::QueryParser &qp, const std::string &q,
-                                field_errors *errs)
+/*
+ * An ellipsis ("Filters...", "Grid…") is punctuation to people, but ".."
+ * is the range operator to Xapian: three or more dots, and U+2026, become
+ * a space.  A two-dot range (year:2020..2023) is left alone.
+ */
+static std::string strip_ellipses(const std::string &q)
 {
+    std::string out;
+    out.reserve(q.size());
+    for (size_t i = 0; i < q.size();) {
+        size_t n = 0;
+        while (i + n < q.size() && q[i + n] == '.')
+            n++;
+        if (n >= 3) {
+            out += ' ';
+            i += n;
+        } else if (n > 0) {
+            out.append(q, i, n);
+            i += n;
+        } else if (q.compare(i, 3, "\xe2\x80\xa6") == 0) {
+            out += ' ';
+            i += 3;
+        } else {
+            out += q[i++];
+        }
+    }
+    return out;
+}
+
+static Xapian::Query parse_text(Xapian::QueryParser &qp,
+                                const std::string &raw, field_errors *errs)
+{
+    const std::string q = strip_ellipses(raw);
     try {
         return parse_once(qp, q, errs);
     } catch (const Xapian::QueryParserError &) {
@@ -1177,6 +1202,20 @@ static Xapian::Query parse_text(Xapian::QueryParser &qp, const std::string &q,
         }
         throw;
     }
+}
+
+/* Q with free text read as title: words, for the title bonus. */
+static Xapian::Query parse_title(Xapian::QueryParser &qp, const char *raw,
+                                 field_errors *errs)
+{
+    std::string q = strip_ellipses(raw);
+    errs->first.clear();
+    Xapian::Query r = qp.parse_query(q, query_flags & ~Xapian::QueryParser::
+                                                         FLAG_SPELLING_CORRECTION,
+                                     "S");
+    if (!errs->first.empty())
+        return Xapian::Query();
+    return r;
 }
 
 static void check_query_text(const char *what, const char *s)
@@ -1315,6 +1354,15 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
         what = "query " + quote_for_message(q->query);
         query = parse_text(qp, q->query, &errs);
         m.suggestion = qp.get_corrected_query_string();
+        /* Words that are in a record's title weigh more: the same query
+         * read as a title query adds its weight where it matches. */
+        try {
+            Xapian::Query t = parse_title(qp, q->query, &errs);
+            if (!t.empty())
+                query = Xapian::Query(Xapian::Query::OP_AND_MAYBE, query, t);
+        } catch (const Xapian::QueryParserError &) {
+            /* The query parsed as text; no title bonus then. */
+        }
     }
     what = "search " + x->path;
     /* A query or filter with no terms at all ("*", "\"\"") matches
