@@ -94,6 +94,7 @@ typedef struct importer {
     pending *pend;
     size_t npend, cappend;
     unsigned in_batch;
+    unsigned docs_in_batch;  /* index documents changed in the batch */
     arca_status fatal;
 } importer;
 
@@ -588,6 +589,7 @@ static arca_status commit_batch(importer *im)
         return rc;
     flush_pending(im);
     im->in_batch = 0;
+    im->docs_in_batch = 0;
     rc = arca_catalog_begin(im->db->catalog);
     if (rc)
         arca_db_fail(im->db, rc, "%s", arca_catalog_errmsg(im->db->catalog));
@@ -632,6 +634,7 @@ static arca_status take_result(importer *im, job *j)
             return rc;
         im->sum.records++;
         im->sum.parts += j->rec.nparts;
+        im->docs_in_batch += (unsigned)j->rec.nparts;
     } else {
         outcome = ARCA_UNCHANGED;
         im->sum.unchanged++;
@@ -644,7 +647,10 @@ out:
     pend(im, j, outcome);
     if (im->opts->on_progress)
         im->opts->on_progress(im->opts->ctx, &im->sum, j->path);
-    if (!im->opts->dry_run && ++im->in_batch >= im->batch)
+    /* Commit before the index would flush on its own: a flush inside the
+     * batch could not be taken back if the catalog's commit failed. */
+    if (!im->opts->dry_run && (++im->in_batch >= im->batch ||
+                               im->docs_in_batch >= ARCA_FLUSH_DOCS / 2))
         rc = commit_batch(im);
     else if (im->opts->dry_run)
         flush_pending(im);
@@ -787,7 +793,6 @@ static void import_file(importer *im, const char *path, const struct stat *st)
     j->path = strdup(path);
     j->st = *st;
     j->real = realpath(path, NULL);
-    arca_extract_init(&j->part.x, 0);
     if (j->path == NULL || j->real == NULL) {
         snprintf(j->err, sizeof j->err, "%s: %s", path,
                  j->real ? "out of memory" : strerror(errno));
@@ -843,7 +848,6 @@ static void walk(importer *im, const char *path, int depth)
         if (j == NULL)
             return;
         j->path = strdup(path);
-        arca_extract_init(&j->part.x, 0);
         snprintf(j->err, sizeof j->err, "cannot read: %s", strerror(errno));
         fail_now(im, j, ARCA_EIO);
         return;
@@ -881,7 +885,6 @@ static void walk(importer *im, const char *path, int depth)
         if (j == NULL)
             return;
         j->path = strdup(path);
-        arca_extract_init(&j->part.x, 0);
         snprintf(j->err, sizeof j->err, "cannot list folder: %s",
                  strerror(errno));
         fail_now(im, j, ARCA_EIO);

@@ -54,7 +54,7 @@ check_tree() {
 if [ ! -d "$DATA/html" ]; then skip_all "no HTML fixtures"; fi
 nlang=$(ls "$DATA/html" | wc -l)
 if have_corpus; then
-    plan $((3 + nlang + 3 + 5 + 2))
+    plan $((3 + nlang + 2 + 3 + 5 + 2))
 else
     plan $((3 + nlang + 2))
 fi
