@@ -10,6 +10,15 @@
  * catalog transaction that refers to it commits.  Every read re-hashes
  * what it inflates.
  *
+ * Objects that arrive in bulk (an import's batch) are written instead into
+ * one pack file per batch, DIR/objects/pack/pack-<16 random hex>.pack, each
+ * entry the object's raw SHA-256, its size, its compressed size and its
+ * zlib stream, the whole file written temp -> fsync -> rename -> fsync
+ * dir like a loose object.  The catalog records where each packed object
+ * lies; reads verify the entry's name and content as for loose objects.
+ * Packs spare the file system an inode per object, which is most of the
+ * cost of writing small objects.
+ *
  * The catalog is an SQLite database (DIR/catalog.db, WAL mode) holding
  * every version of every record (deletions too), the parts of each
  * version and the objects they refer to, and the ledger of imports.
@@ -113,6 +122,58 @@ arca_status arca_objects_stream(arca_objects *os, const char *hex,
 /* Verify object HEX (inflate and re-hash); its size to *size. */
 arca_status arca_objects_verify(arca_objects *os, const char *hex,
                                 uint64_t *size);
+/* ---- Packs (pack.c) ---- */
+
+/* Where an object lies: in a pack at OFFSET, or loose (pack ""). */
+typedef struct arca_objloc {
+    char pack[40];           /* "pack-<16 hex>.pack", or "" */
+    uint64_t offset;         /* of the object's entry in the pack */
+} arca_objloc;
+
+/*
+ * Hash DATA into HEX and deflate it into a malloc'd *z (*zlen bytes),
+ * checked by inflating it again.  Thread-safe: extraction threads
+ * prepare objects that the writer then packs.
+ */
+arca_status arca_objects_deflate(const void *data, size_t len, arca_hex hex,
+                                 void **z, size_t *zlen);
+
+typedef struct arca_packw arca_packw;
+
+/* Start a pack (a temporary file in DIR/objects/pack). */
+arca_status arca_packw_open(arca_objects *os, arca_packw **out);
+/* Append object HEX (SIZE bytes, deflated into Z); its entry's offset
+ * goes to *offset. */
+arca_status arca_packw_add(arca_packw *w, const char *hex, uint64_t size,
+                           const void *z, size_t zlen, uint64_t *offset);
+/* Objects in the pack so far (0 for NULL). */
+uint64_t arca_packw_count(const arca_packw *w);
+/* The name the pack will have ("pack-<16 hex>.pack"), for the catalog. */
+const char *arca_packw_name(const arca_packw *w);
+/*
+ * Fsync the pack, rename it to its name and fsync its directory: only
+ * then may a catalog transaction that refers to its objects commit.  W
+ * is freed, whatever the outcome.
+ */
+arca_status arca_packw_finish(arca_packw *w);
+/* Drop an unfinished pack (NULL-safe). */
+void arca_packw_abort(arca_packw *w);
+/* Remove temporary packs left by a writer that died (writers only). */
+void arca_objects_clean_tmp(arca_objects *os);
+
+/*
+ * As arca_objects_get/stream/verify, for an object at LOC (NULL or a
+ * loose location: the loose file).
+ */
+arca_status arca_objects_get_at(arca_objects *os, const char *hex,
+                                const arca_objloc *loc, size_t max,
+                                void **data, size_t *len);
+arca_status arca_objects_stream_at(arca_objects *os, const char *hex,
+                                   const arca_objloc *loc, arca_sink_fn sink,
+                                   void *ctx, uint64_t *size);
+arca_status arca_objects_verify_at(arca_objects *os, const char *hex,
+                                   const arca_objloc *loc, uint64_t *size);
+
 /* 1 if the object's file exists. */
 int arca_objects_exists(arca_objects *os, const char *hex);
 /* Call CB for each object file present (for fsck), in no set order. */
@@ -175,6 +236,13 @@ arca_status arca_catalog_rollback(arca_catalog *c);
 /* Record that object HEX exists (size uncompressed, zsize stored). */
 arca_status arca_catalog_put_object(arca_catalog *c, const char *hex,
                                     uint64_t size, uint64_t zsize);
+/* The same for an object at LOC (NULL: loose). */
+arca_status arca_catalog_put_object_at(arca_catalog *c, const char *hex,
+                                       uint64_t size, uint64_t zsize,
+                                       const arca_objloc *loc);
+/* Where object HEX lies, and its size; ARCA_ENOTFOUND if unknown. */
+arca_status arca_catalog_locate(arca_catalog *c, const char *hex,
+                                arca_objloc *loc, uint64_t *size);
 
 /*
  * Store REC as the new head version of REC->id.  If the head version has
@@ -242,11 +310,12 @@ void arca_ledger_clear(arca_ledger *e);
 arca_status arca_catalog_check(arca_catalog *c,
                                void (*cb)(void *ctx, const char *problem),
                                void *ctx, uint64_t *n);
-/* Call CB for every object the catalog knows. */
+/* Call CB for every object the catalog knows, with where it lies. */
 arca_status arca_catalog_foreach_object(arca_catalog *c,
                                         int (*cb)(void *ctx, const char *hex,
                                                   uint64_t size,
-                                                  uint64_t zsize),
+                                                  uint64_t zsize,
+                                                  const arca_objloc *loc),
                                         void *ctx);
 
 typedef struct arca_cat_stats {

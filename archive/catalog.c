@@ -45,7 +45,9 @@ static const char SCHEMA[] =
     "  sha256 TEXT PRIMARY KEY NOT NULL,\n"
     "  size INTEGER NOT NULL CHECK (size >= 0),\n"
     "  zsize INTEGER NOT NULL CHECK (zsize >= 0),\n"
-    "  added TEXT NOT NULL\n"
+    "  added TEXT NOT NULL,\n"
+    "  pack TEXT,\n"
+    "  offset INTEGER CHECK ((pack IS NULL) = (offset IS NULL))\n"
     ") WITHOUT ROWID;\n"
     "CREATE TABLE versions(\n"
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -113,7 +115,7 @@ static const char *const TABLES[] = {
 enum {
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
     ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
-    ST_OBJ_PUT, ST_OBJ_HAS,
+    ST_OBJ_PUT, ST_OBJ_HAS, ST_OBJ_LOC,
     ST_HEAD, ST_PARTS,
     ST_VER_INS, ST_VER_DEL, ST_PART_INS, ST_HEAD_SET,
     ST_LEDGER_PUT, ST_LEDGER_GET,
@@ -136,9 +138,10 @@ static const char *const STMT_SQL[ST_COUNT] = {
     [ST_RELEASE] = "RELEASE arca_put",
     [ST_ROLLBACK_TO] = "ROLLBACK TO arca_put",
     [ST_OBJ_PUT] =
-        "INSERT INTO objects(sha256, size, zsize, added) "
-        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(sha256) DO NOTHING",
+        "INSERT INTO objects(sha256, size, zsize, added, pack, offset) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(sha256) DO NOTHING",
     [ST_OBJ_HAS] = "SELECT 1 FROM objects WHERE sha256 = ?1",
+    [ST_OBJ_LOC] = "SELECT pack, offset, size FROM objects WHERE sha256 = ?1",
     [ST_HEAD] =
         "SELECT " VERSION_COLS " FROM heads h "
         "JOIN versions v ON v.seq = h.seq WHERE h.id = ?1",
@@ -802,6 +805,13 @@ arca_status arca_catalog_rollback(arca_catalog *c)
 arca_status arca_catalog_put_object(arca_catalog *c, const char *hex,
                                     uint64_t size, uint64_t zsize)
 {
+    return arca_catalog_put_object_at(c, hex, size, zsize, NULL);
+}
+
+arca_status arca_catalog_put_object_at(arca_catalog *c, const char *hex,
+                                       uint64_t size, uint64_t zsize,
+                                       const arca_objloc *loc)
+{
     arca_status rc;
     sqlite3_stmt *s = NULL;
     char now[32];
@@ -823,9 +833,53 @@ arca_status arca_catalog_put_object(arca_catalog *c, const char *hex,
     sqlite3_bind_int64(s, 2, (int64_t)size);
     sqlite3_bind_int64(s, 3, (int64_t)zsize);
     sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+    if (loc && loc->pack[0]) {
+        sqlite3_bind_text(s, 5, loc->pack, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 6, (int64_t)loc->offset);
+    } else {
+        sqlite3_bind_null(s, 5);
+        sqlite3_bind_null(s, 6);
+    }
     r = sqlite3_step(s);
     if (r != SQLITE_DONE)
         rc = dbfail(c, r, "put object");
+    done(s);
+    return rc;
+}
+
+static void loc_from(sqlite3_stmt *s, int col, arca_objloc *loc)
+{
+    const char *pack = (const char *)sqlite3_column_text(s, col);
+    memset(loc, 0, sizeof *loc);
+    if (pack) {
+        snprintf(loc->pack, sizeof loc->pack, "%s", pack);
+        loc->offset = (uint64_t)sqlite3_column_int64(s, col + 1);
+    }
+}
+
+arca_status arca_catalog_locate(arca_catalog *c, const char *hex,
+                                arca_objloc *loc, uint64_t *size)
+{
+    arca_status rc;
+    sqlite3_stmt *s = NULL;
+    int r;
+
+    memset(loc, 0, sizeof *loc);
+    rc = stmt(c, ST_OBJ_LOC, &s);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+    r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        loc_from(s, 0, loc);
+        if (size)
+            *size = (uint64_t)sqlite3_column_int64(s, 2);
+    } else if (r == SQLITE_DONE) {
+        rc = cfail(c, ARCA_ENOTFOUND, "object %.64s is not in the catalog",
+                   hex);
+    } else {
+        rc = dbfail(c, r, "locate object");
+    }
     done(s);
     return rc;
 }
@@ -854,15 +908,19 @@ static arca_status object_known(arca_catalog *c, const char *hex, int *has)
 arca_status arca_catalog_foreach_object(arca_catalog *c,
                                         int (*cb)(void *ctx, const char *hex,
                                                   uint64_t size,
-                                                  uint64_t zsize),
+                                                  uint64_t zsize,
+                                                  const arca_objloc *loc),
                                         void *ctx)
 {
+    arca_objloc loc;
     arca_status rc = ARCA_OK;
     sqlite3_stmt *s = NULL;
     int r;
 
-    r = sqlite3_prepare_v2(c->db, "SELECT sha256, size, zsize FROM objects "
-                           "ORDER BY sha256", -1, &s, NULL);
+    /* In the order they lie on disk: packs are read front to back. */
+    r = sqlite3_prepare_v2(c->db, "SELECT sha256, size, zsize, pack, offset "
+                           "FROM objects ORDER BY pack, offset, sha256", -1,
+                           &s, NULL);
     if (r != SQLITE_OK) {
         rc = dbfail(c, r, "list objects");
         goto out;
@@ -875,8 +933,9 @@ arca_status arca_catalog_foreach_object(arca_catalog *c,
             rc = cfail(c, ARCA_ENOMEM, "list objects: out of memory");
             goto out;
         }
+        loc_from(s, 3, &loc);
         if (cb(ctx, hex, size < 0 ? 0 : (uint64_t)size,
-               zsize < 0 ? 0 : (uint64_t)zsize) != 0)
+               zsize < 0 ? 0 : (uint64_t)zsize, &loc) != 0)
             goto out;
     }
     if (r != SQLITE_DONE)

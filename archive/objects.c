@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -571,6 +572,284 @@ out:
     return rc;
 }
 
+/* ---- Packs ---- */
+
+#define PACK_DIR "pack"
+#define PACK_MAGIC "ARCAPK1\n"          /* 8 bytes open every pack */
+#define PACK_TMP_PREFIX "tmp_pack_"
+/* An entry: raw SHA-256 (32), size (8, little-endian), zsize (8), zlib. */
+#define PACK_ENTRY_HEAD 48
+
+struct arca_packw {
+    arca_objects *os;
+    int fd;
+    char tmp[PATH_MAX];
+    char name[40];             /* chosen at random when the pack opens */
+    uint64_t off, count;
+};
+
+static int pack_name_valid(const char *name)
+{
+    /* "pack-" 16 hex ".pack" */
+    if (strlen(name) != 5 + 16 + 5 || strncmp(name, "pack-", 5) != 0 ||
+        strcmp(name + 21, ".pack") != 0)
+        return 0;
+    for (int i = 5; i < 21; i++)
+        if (strchr(hexdigits, name[i]) == NULL)
+            return 0;
+    return 1;
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void hex_to_raw(const char *hex, unsigned char raw[32])
+{
+    for (int i = 0; i < 32; i++) {
+        int hi = hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10;
+        int lo = hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0'
+                                       : hex[2 * i + 1] - 'a' + 10;
+        raw[i] = (unsigned char)(hi * 16 + lo);
+    }
+}
+
+static arca_status pread_full(int fd, void *buf, size_t n, uint64_t at)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(at + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r == 0 ? ARCA_ECORRUPT : ARCA_EIO;
+        got += (size_t)r;
+    }
+    return ARCA_OK;
+}
+
+/*
+ * Check the head of the entry at AT in pack FD (PATH): it must name HEX
+ * and its stream must lie within the file.  *zsize gets its length.
+ */
+static arca_status pack_entry(int fd, const char *path, const char *hex,
+                              uint64_t at, uint64_t *zsize)
+{
+    unsigned char head[PACK_ENTRY_HEAD], raw[32];
+    struct stat st;
+    arca_status rc = pread_full(fd, head, sizeof head, at);
+    if (rc == ARCA_ECORRUPT)
+        return fail(rc, "object %s: corrupt (%s ends before offset %llu)",
+                    hex, path, (unsigned long long)at);
+    if (rc)
+        return fail(rc, "object %s: read %s: %s", hex, path,
+                    strerror(errno));
+    hex_to_raw(hex, raw);
+    if (memcmp(head, raw, 32) != 0)
+        return fail(ARCA_ECORRUPT, "object %s: corrupt (%s holds another "
+                    "object at offset %llu)", hex, path,
+                    (unsigned long long)at);
+    *zsize = get_le64(head + 40);
+    if (fstat(fd, &st) < 0)
+        return fail(ARCA_EIO, "object %s: stat %s: %s", hex, path,
+                    strerror(errno));
+    if (*zsize > (uint64_t)st.st_size ||
+        at + PACK_ENTRY_HEAD > (uint64_t)st.st_size - *zsize)
+        return fail(ARCA_ECORRUPT, "object %s: corrupt (%s is truncated)",
+                    hex, path);
+    return ARCA_OK;
+}
+
+arca_status arca_objects_deflate(const void *data, size_t len, arca_hex hex,
+                                 void **z, size_t *zlen)
+{
+    arca_status rc;
+    *z = NULL;
+    *zlen = 0;
+    arca_sha256_hex(data, len, hex);
+    if (hex[0] == '\0')
+        return fail(ARCA_ENOMEM, "cannot hash %zu bytes: out of memory", len);
+    rc = arca_zdeflate(data, len, z, zlen);
+    if (rc)
+        return fail(rc, "object %s: cannot compress %zu bytes: %s", hex, len,
+                    arca_status_str(rc));
+    rc = check_deflated(*z, *zlen, len, hex);
+    if (rc) {
+        free(*z);
+        *z = NULL;
+        *zlen = 0;
+    }
+    return rc;
+}
+
+arca_status arca_packw_open(arca_objects *os, arca_packw **out)
+{
+    char dir[PATH_MAX];
+    unsigned char rnd[8];
+    arca_packw *w = calloc(1, sizeof *w);
+    *out = NULL;
+    if (w == NULL)
+        return fail(ARCA_ENOMEM, "pack: out of memory");
+    w->os = os;
+    w->fd = -1;
+    /* Named before its objects are known, so the catalog can say where
+     * they lie in the same transaction: 64 random bits. */
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+        arca_packw_abort(w);
+        return fail(ARCA_EIO, "pack: no random name: %s", strerror(errno));
+    }
+    memcpy(w->name, "pack-", 5);
+    for (int i = 0; i < 8; i++) {
+        w->name[5 + 2 * i] = hexdigits[rnd[i] >> 4];
+        w->name[6 + 2 * i] = hexdigits[rnd[i] & 15];
+    }
+    memcpy(w->name + 21, ".pack", 6);
+    snprintf(dir, sizeof dir, "%s/" PACK_DIR, os->root);
+    if (arca_sys.mkdir(dir, 0777) == 0) {
+        pthread_mutex_lock(&os->lock);
+        os->root_dirty = 1;             /* objects/ gained pack/ */
+        pthread_mutex_unlock(&os->lock);
+    } else if (errno != EEXIST) {
+        arca_packw_abort(w);
+        return fail(ARCA_EIO, "pack: cannot create %s: %s", dir,
+                    strerror(errno));
+    }
+    for (int i = 0; i < TMP_TRIES && w->fd < 0; i++) {
+        unsigned long n = atomic_fetch_add(&os->tmp_counter, 1);
+        int k = snprintf(w->tmp, sizeof w->tmp,
+                         "%s/" PACK_TMP_PREFIX "%ld_%lu.pack", dir,
+                         (long)getpid(), n);
+        if (k < 0 || (size_t)k >= sizeof w->tmp)
+            break;              /* open() kept the root far shorter */
+        w->fd = arca_sys.open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                              0444);
+        if (w->fd < 0 && errno != EEXIST) {
+            arca_status rc = fail(ARCA_EIO, "pack: cannot create %s: %s",
+                                  w->tmp, strerror(errno));
+            w->tmp[0] = '\0';
+            arca_packw_abort(w);
+            return rc;
+        }
+    }
+    if (w->fd < 0) {
+        w->tmp[0] = '\0';
+        arca_packw_abort(w);
+        return fail(ARCA_EIO, "pack: %s: no unused temporary name", dir);
+    }
+    arca_status rc = write_all(w->fd, (const unsigned char *)PACK_MAGIC, 8,
+                               w->tmp, "(pack)");
+    if (rc) {
+        arca_packw_abort(w);
+        return rc;
+    }
+    w->off = 8;
+    *out = w;
+    return ARCA_OK;
+}
+
+arca_status arca_packw_add(arca_packw *w, const char *hex, uint64_t size,
+                           const void *z, size_t zlen, uint64_t *offset)
+{
+    unsigned char head[PACK_ENTRY_HEAD];
+    if (!arca_hex_valid(hex))
+        return fail(ARCA_EINVAL, "pack: \"%.80s\" is not an object name",
+                    hex);
+    hex_to_raw(hex, head);
+    put_le64(head + 32, size);
+    put_le64(head + 40, zlen);
+    arca_status rc = write_all(w->fd, head, sizeof head, w->tmp, hex);
+    if (rc == ARCA_OK)
+        rc = write_all(w->fd, z, zlen, w->tmp, hex);
+    if (rc)
+        return rc;
+    *offset = w->off;
+    w->off += sizeof head + zlen;
+    w->count++;
+    return ARCA_OK;
+}
+
+uint64_t arca_packw_count(const arca_packw *w)
+{
+    return w ? w->count : 0;
+}
+
+const char *arca_packw_name(const arca_packw *w)
+{
+    return w->name;
+}
+
+arca_status arca_packw_finish(arca_packw *w)
+{
+    char final[PATH_MAX], dir[PATH_MAX];
+    arca_status rc = ARCA_OK;
+
+    if (arca_sys.fsync(w->fd) != 0) {
+        rc = fail(ARCA_EIO, "pack %s: fsync: %s", w->tmp, strerror(errno));
+        goto out;
+    }
+    int r = close(w->fd);
+    w->fd = -1;
+    if (r != 0) {
+        rc = fail(ARCA_EIO, "pack %s: close: %s", w->tmp, strerror(errno));
+        goto out;
+    }
+    snprintf(dir, sizeof dir, "%s/" PACK_DIR, w->os->root);
+    int k = snprintf(final, sizeof final, "%s/%s", dir, w->name);
+    if (k < 0 || (size_t)k >= sizeof final) {
+        rc = fail(ARCA_EINVAL, "pack: %s: path too long", dir);
+        goto out;
+    }
+    if (arca_sys.rename(w->tmp, final) != 0) {
+        rc = fail(ARCA_EIO, "pack: cannot rename %s to %s: %s", w->tmp,
+                  final, strerror(errno));
+        goto out;
+    }
+    w->tmp[0] = '\0';
+    rc = fsync_dir(dir);
+    if (rc == ARCA_OK)
+        rc = arca_objects_sync(w->os);  /* objects/ itself, if pack/ is new */
+out:
+    arca_packw_abort(w);
+    return rc;
+}
+
+void arca_packw_abort(arca_packw *w)
+{
+    if (w == NULL)
+        return;
+    if (w->fd >= 0)
+        close(w->fd);
+    if (w->tmp[0])
+        unlink(w->tmp);
+    free(w);
+}
+
+void arca_objects_clean_tmp(arca_objects *os)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/" PACK_DIR, os->root);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, PACK_TMP_PREFIX, strlen(PACK_TMP_PREFIX)) == 0 &&
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name) <
+                (int)sizeof path)
+            unlink(path);
+    closedir(d);
+}
+
 /* ---- Reading ---- */
 
 struct read_ctx {
@@ -619,8 +898,8 @@ static arca_status read_out(void *ctx, const void *data, size_t len)
  * hash.  *size receives the inflated size.
  */
 static arca_status read_object(arca_objects *os, const char *hex,
-                               uint64_t max, struct read_ctx *r,
-                               uint64_t *size)
+                               const arca_objloc *loc, uint64_t max,
+                               struct read_ctx *r, uint64_t *size)
 {
     arca_status rc = ARCA_OK;
     char path[PATH_MAX];
@@ -628,6 +907,8 @@ static arca_status read_object(arca_objects *os, const char *hex,
     arca_zinf zi;
     arca_hex got;
     int fd = -1;
+    int packed = loc != NULL && loc->pack[0] != '\0';
+    uint64_t pos = 0, left = UINT64_MAX;
 
     memset(&zi, 0, sizeof zi);
     if (!arca_hex_valid(hex)) {
@@ -636,13 +917,29 @@ static arca_status read_object(arca_objects *os, const char *hex,
                   hex ? hex : "(null)");
         goto out;
     }
-    object_path(os, hex, path);
+    if (packed) {
+        if (!pack_name_valid(loc->pack)) {
+            rc = fail(ARCA_EINVAL, "object %s: \"%.60s\" is not a pack name",
+                      hex, loc->pack);
+            goto out;
+        }
+        snprintf(path, sizeof path, "%s/" PACK_DIR "/%s", os->root,
+                 loc->pack);
+    } else {
+        object_path(os, hex, path);
+    }
     fd = arca_sys.open(path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0) {
         rc = fail(errno == ENOENT ? ARCA_ENOTFOUND : ARCA_EIO,
                   "object %s: %s (%s)",
                   hex, errno == ENOENT ? "not found" : strerror(errno), path);
         goto out;
+    }
+    if (packed) {
+        rc = pack_entry(fd, path, hex, loc->offset, &left);
+        if (rc)
+            goto out;
+        pos = loc->offset + PACK_ENTRY_HEAD;
     }
     if (hash_begin(&r->md) != ARCA_OK ||
         (in = malloc(READ_CHUNK)) == NULL) {
@@ -654,8 +951,10 @@ static arca_status read_object(arca_objects *os, const char *hex,
         rc = fail(rc, "object %s: %s", hex, zi.why);
         goto out;
     }
-    for (;;) {
-        ssize_t n = read(fd, in, READ_CHUNK);
+    while (left > 0) {
+        size_t want = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
+        ssize_t n = packed ? pread(fd, in, want, (off_t)pos)
+                           : read(fd, in, want);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -663,8 +962,18 @@ static arca_status read_object(arca_objects *os, const char *hex,
                       strerror(errno));
             goto out;
         }
-        if (n == 0)
+        if (n == 0) {
+            if (packed) {
+                rc = fail(ARCA_ECORRUPT, "object %s: corrupt (%s is "
+                          "truncated)", hex, path);
+                goto out;
+            }
             break;
+        }
+        if (packed) {
+            pos += (uint64_t)n;
+            left -= (uint64_t)n;
+        }
         rc = arca_zinf_feed(&zi, in, (size_t)n, read_out, r);
         if (rc)
             break;
@@ -715,6 +1024,13 @@ out:
 arca_status arca_objects_get(arca_objects *os, const char *hex, size_t max,
                              void **data, size_t *len)
 {
+    return arca_objects_get_at(os, hex, NULL, max, data, len);
+}
+
+arca_status arca_objects_get_at(arca_objects *os, const char *hex,
+                                const arca_objloc *loc, size_t max,
+                                void **data, size_t *len)
+{
     arca_status rc;
     struct read_ctx r;
     uint64_t size = 0;
@@ -723,7 +1039,7 @@ arca_status arca_objects_get(arca_objects *os, const char *hex, size_t max,
     *len = 0;
     memset(&r, 0, sizeof r);
     r.collect = 1;
-    rc = read_object(os, hex, max ? max : GET_MAX_DEFAULT, &r, &size);
+    rc = read_object(os, hex, loc, max ? max : GET_MAX_DEFAULT, &r, &size);
     if (rc)
         goto out;
     if (r.buf == NULL && (r.buf = malloc(1)) == NULL) {
@@ -741,21 +1057,34 @@ out:
 arca_status arca_objects_stream(arca_objects *os, const char *hex,
                                 arca_sink_fn sink, void *ctx, uint64_t *size)
 {
+    return arca_objects_stream_at(os, hex, NULL, sink, ctx, size);
+}
+
+arca_status arca_objects_stream_at(arca_objects *os, const char *hex,
+                                   const arca_objloc *loc, arca_sink_fn sink,
+                                   void *ctx, uint64_t *size)
+{
     struct read_ctx r;
 
     memset(&r, 0, sizeof r);
     r.sink = sink;
     r.sink_ctx = ctx;
-    return read_object(os, hex, UINT64_MAX, &r, size);
+    return read_object(os, hex, loc, UINT64_MAX, &r, size);
 }
 
 arca_status arca_objects_verify(arca_objects *os, const char *hex,
                                 uint64_t *size)
 {
+    return arca_objects_verify_at(os, hex, NULL, size);
+}
+
+arca_status arca_objects_verify_at(arca_objects *os, const char *hex,
+                                   const arca_objloc *loc, uint64_t *size)
+{
     struct read_ctx r;
 
     memset(&r, 0, sizeof r);
-    return read_object(os, hex, UINT64_MAX, &r, size);
+    return read_object(os, hex, loc, UINT64_MAX, &r, size);
 }
 
 int arca_objects_exists(arca_objects *os, const char *hex)

@@ -43,6 +43,15 @@ struct arca_db {
 arca_status arca_db_fail(arca_db *db, arca_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * Read object HEX wherever it lies (a pack or a loose file), verified.
+ * The catalog says where: only the thread that owns DB may call these.
+ */
+arca_status arca_db_object_get(arca_db *db, const char *hex, size_t max,
+                               void **data, size_t *len);
+arca_status arca_db_object_stream(arca_db *db, const char *hex,
+                                  arca_sink_fn sink, void *ctx);
+
 /* ---- util.c ---- */
 
 /* A growable string; s is NUL-terminated after any successful call. */
@@ -91,11 +100,11 @@ typedef struct arca_part_text {
 /*
  * Build the index documents of record R, one per part, into *docs (an
  * array of R->nparts, NULL for a deleted record); free them with
- * arca_docs_free().  Needs no database handle: extraction threads call it.
+ * arca_docs_free().  Extraction threads call it with every text given
+ * (DB is then not touched); only the writer's thread may leave texts out.
  */
-arca_status arca_record_docs(const arca_cat_record *r,
-                             const arca_part_text *texts,
-                             arca_objects *os, arca_xdoc ***docs,
+arca_status arca_record_docs(arca_db *db, const arca_cat_record *r,
+                             const arca_part_text *texts, arca_xdoc ***docs,
                              char *err, size_t errlen);
 void arca_docs_free(arca_xdoc **docs, size_t n);
 /* Replace R's documents in the index by DOCS (the writer's thread). */

@@ -202,8 +202,10 @@ arca_status arca_db_open(const char *dir, int flags, arca_db **out,
         }
         goto out;
     }
-    if (writable)
+    if (writable) {
+        arca_objects_clean_tmp(db->objects);
         rc = arca_index_catch_up(db, 0, NULL, NULL);
+    }
 out:
     if (rc) {
         snprintf(err, errlen, "%s", db->errmsg);
@@ -301,13 +303,9 @@ arca_status arca_db_record_json(arca_db *db, const char *id, int with_text,
                 continue;
             void *text = NULL;
             size_t len = 0;
-            rc = arca_objects_get(db->objects, r->parts[i].text, 0, &text,
-                                  &len);
-            if (rc) {
-                arca_db_fail(db, rc, "record %s: %s", id,
-                             arca_objects_errmsg());
+            rc = arca_db_object_get(db, r->parts[i].text, 0, &text, &len);
+            if (rc)
                 goto out;
-            }
             json_object_set_new(json_array_get(parts, i), "text",
                                 json_stringn(text, len));
             free(text);
@@ -322,6 +320,36 @@ out:
     return rc;
 }
 
+/* ---- Objects, wherever they lie ---- */
+
+arca_status arca_db_object_get(arca_db *db, const char *hex, size_t max,
+                               void **data, size_t *len)
+{
+    arca_objloc loc;
+    arca_status rc = arca_catalog_locate(db->catalog, hex, &loc, NULL);
+    if (rc && rc != ARCA_ENOTFOUND)
+        return arca_db_fail(db, rc, "%s", arca_catalog_errmsg(db->catalog));
+    rc = arca_objects_get_at(db->objects, hex, rc ? NULL : &loc, max, data,
+                             len);
+    if (rc)
+        arca_db_fail(db, rc, "%s", arca_objects_errmsg());
+    return rc;
+}
+
+arca_status arca_db_object_stream(arca_db *db, const char *hex,
+                                  arca_sink_fn sink, void *ctx)
+{
+    arca_objloc loc;
+    arca_status rc = arca_catalog_locate(db->catalog, hex, &loc, NULL);
+    if (rc && rc != ARCA_ENOTFOUND)
+        return arca_db_fail(db, rc, "%s", arca_catalog_errmsg(db->catalog));
+    rc = arca_objects_stream_at(db->objects, hex, rc ? NULL : &loc, sink, ctx,
+                                NULL);
+    if (rc)
+        arca_db_fail(db, rc, "%s", arca_objects_errmsg());
+    return rc;
+}
+
 /* WHAT is an object's hex, "ID" (the body's original) or "ID/NAME". */
 arca_status arca_db_get(arca_db *db, const char *what, arca_sink_fn sink,
                         void *ctx)
@@ -333,8 +361,6 @@ arca_status arca_db_get(arca_db *db, const char *what, arca_sink_fn sink,
     char *id = NULL;
 
     if (arca_hex_valid(what)) {
-        if (!arca_objects_exists(db->objects, what))
-            return arca_db_fail(db, ARCA_ENOTFOUND, "no object %s", what);
         snprintf(hex, sizeof hex, "%s", what);
         goto stream;
     }
@@ -381,9 +407,7 @@ arca_status arca_db_get(arca_db *db, const char *what, arca_sink_fn sink,
     }
     snprintf(hex, sizeof hex, "%s", found->original);
 stream:
-    rc = arca_objects_stream(db->objects, hex, sink, ctx, NULL);
-    if (rc)
-        arca_db_fail(db, rc, "%s", arca_objects_errmsg());
+    rc = arca_db_object_stream(db, hex, sink, ctx);
 out:
     free(id);
     arca_cat_record_free(r);
@@ -466,13 +490,13 @@ static void catalog_problem(void *ctx, const char *msg)
 }
 
 static int fsck_object(void *ctx, const char *hex, uint64_t size,
-                       uint64_t zsize)
+                       uint64_t zsize, const arca_objloc *loc)
 {
     struct fsck_ctx *f = ctx;
     uint64_t got = 0;
     (void)zsize;
     f->checked++;
-    arca_status rc = arca_objects_verify(f->db->objects, hex, &got);
+    arca_status rc = arca_objects_verify_at(f->db->objects, hex, loc, &got);
     if (rc == ARCA_ENOTFOUND)
         problem(f, "object %s: missing (the catalog refers to it)", hex);
     else if (rc)

@@ -40,6 +40,7 @@ typedef struct part_out {
     arca_extract x;
     arca_hex orig, text;
     uint64_t size, text_size, orig_z, text_z;
+    void *orig_zdata, *text_zdata;  /* deflated, for the writer to pack */
     int has_text;
     char *meta;              /* JSON of extracted fields */
 } part_out;
@@ -91,6 +92,7 @@ typedef struct importer {
     int nthreads;
 
     /* The open batch. */
+    arca_packw *pack;        /* its objects, opened at the first one */
     pending *pend;
     size_t npend, cappend;
     unsigned in_batch;
@@ -108,6 +110,8 @@ static void job_free(job *j)
     free(j->side_real);
     arca_extract_free(&j->part.x);
     free(j->part.meta);
+    free(j->part.orig_zdata);
+    free(j->part.text_zdata);
     free(j->title);
     free(j->author);
     free(j->board);
@@ -216,7 +220,29 @@ static arca_status extract_part(arca_detector *det, const char *name,
     return ARCA_OK;
 }
 
-/* Archive the part's original and text. */
+/*
+ * Deflate the part's original and text for the writer, which packs them
+ * (extraction threads).
+ */
+static arca_status prepare_part(const void *data, size_t len, part_out *po,
+                                char *err, size_t errlen)
+{
+    size_t zlen = 0;
+    arca_status rc = arca_objects_deflate(data, len, po->orig,
+                                          &po->orig_zdata, &zlen);
+    po->orig_z = zlen;
+    po->text_size = po->x.len;
+    if (rc == ARCA_OK && po->has_text) {
+        rc = arca_objects_deflate(po->x.text, po->x.len, po->text,
+                                  &po->text_zdata, &zlen);
+        po->text_z = zlen;
+    }
+    if (rc)
+        snprintf(err, errlen, "cannot archive: %s", arca_objects_errmsg());
+    return rc;
+}
+
+/* Archive the part's original and text as loose objects. */
 static arca_status store_part(arca_objects *os, const void *data, size_t len,
                               part_out *po, char *err, size_t errlen)
 {
@@ -433,7 +459,6 @@ static void process_job(importer *im, arca_detector *det, job *j)
     char *data = NULL;
     size_t len = 0;
     json_t *extra = json_object();
-    arca_objects *os = im->db->objects;
 
     j->rc = arca_read_file(j->path, im->max_file, &data, &len, j->err,
                            sizeof j->err);
@@ -451,14 +476,14 @@ static void process_job(importer *im, arca_detector *det, job *j)
         j->rc = build_record(j, extra);
         goto out;
     }
-    j->rc = store_part(os, data, len, &j->part, j->err, sizeof j->err);
+    j->rc = prepare_part(data, len, &j->part, j->err, sizeof j->err);
     if (j->rc)
         goto out;
     j->rc = build_record(j, extra);
     if (j->rc)
         goto out;
     arca_part_text t = {j->part.x.text, j->part.x.len};
-    j->rc = arca_record_docs(&j->rec, &t, os, &j->docs, j->err,
+    j->rc = arca_record_docs(im->db, &j->rec, &t, &j->docs, j->err,
                              sizeof j->err);
 out:
     free(data);
@@ -582,9 +607,52 @@ static arca_status ledger(importer *im, const job *j, const char *outcome)
     return rc;
 }
 
+/*
+ * Put object HEX (deflated Z) into the batch's pack and the catalog,
+ * unless the catalog has it already (this batch's objects included).
+ */
+static arca_status pack_object(importer *im, const char *hex, uint64_t size,
+                               const void *z, size_t zlen)
+{
+    arca_catalog *c = im->db->catalog;
+    arca_objloc loc;
+    arca_status rc = arca_catalog_locate(c, hex, &loc, NULL);
+    if (rc == ARCA_OK)
+        return ARCA_OK;                 /* archived once, linked again */
+    if (rc != ARCA_ENOTFOUND)
+        return arca_db_fail(im->db, rc, "%s", arca_catalog_errmsg(c));
+    if (im->pack == NULL &&
+        (rc = arca_packw_open(im->db->objects, &im->pack)) != ARCA_OK)
+        return arca_db_fail(im->db, rc, "%s", arca_objects_errmsg());
+    snprintf(loc.pack, sizeof loc.pack, "%s", arca_packw_name(im->pack));
+    rc = arca_packw_add(im->pack, hex, size, z, zlen, &loc.offset);
+    if (rc)
+        return arca_db_fail(im->db, rc, "%s", arca_objects_errmsg());
+    rc = arca_catalog_put_object_at(c, hex, size, zlen, &loc);
+    if (rc)
+        return arca_db_fail(im->db, rc, "%s", arca_catalog_errmsg(c));
+    return ARCA_OK;
+}
+
+/* The batch's pack reaches the disk before the catalog refers to it. */
+static arca_status finish_pack(importer *im)
+{
+    arca_packw *w = im->pack;
+    im->pack = NULL;
+    if (w == NULL)
+        return ARCA_OK;
+    arca_status rc = arca_packw_finish(w);
+    if (rc)
+        arca_db_fail(im->db, rc, "%s", arca_objects_errmsg());
+    return rc;
+}
+
 static arca_status commit_batch(importer *im)
 {
-    arca_status rc = arca_commit_all(im->db);
+    arca_status rc = finish_pack(im);
+    if (rc)
+        return rc;
+    rc = arca_commit_all(im->db);
     if (rc)
         return rc;
     flush_pending(im);
@@ -616,14 +684,15 @@ static arca_status take_result(importer *im, job *j)
         im->sum.parts++;
         goto out;
     }
-    rc = arca_catalog_put_object(c, j->part.orig, j->part.size,
-                                 j->part.orig_z);
+    rc = pack_object(im, j->part.orig, j->part.size, j->part.orig_zdata,
+                     j->part.orig_z);
     if (rc == ARCA_OK && j->part.has_text)
-        rc = arca_catalog_put_object(c, j->part.text, j->part.text_size,
-                                     j->part.text_z);
+        rc = pack_object(im, j->part.text, j->part.text_size,
+                         j->part.text_zdata, j->part.text_z);
+    if (rc)
+        return rc;
     int changed = 0;
-    if (rc == ARCA_OK)
-        rc = arca_catalog_put_record(c, &j->rec, &changed);
+    rc = arca_catalog_put_record(c, &j->rec, &changed);
     if (rc) {
         arca_db_fail(im->db, rc, "%s: %s", j->path, arca_catalog_errmsg(c));
         return rc;
@@ -982,7 +1051,9 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
 
     rc = im.fatal;
     if (rc == ARCA_OK && began) {
-        rc = arca_commit_all(db);
+        rc = finish_pack(&im);
+        if (rc == ARCA_OK)
+            rc = arca_commit_all(db);
         began = 0;
         if (rc == ARCA_OK)
             flush_pending(&im);
@@ -1002,6 +1073,7 @@ out:
         next = j->next;
         job_free(j);
     }
+    arca_packw_abort(im.pack);
     if (began) {
         arca_catalog_rollback(db->catalog);
         arca_xdb_cancel(db->xdb);
@@ -1177,10 +1249,11 @@ arca_status arca_db_add(arca_db *db, const arca_record_in *in, char *idbuf,
         texts[rec.nparts].len = po->x.len;
         rec.nparts++;
     }
-    rc = arca_record_docs(&rec, texts, db->objects, &docs, db->errmsg,
-                          sizeof db->errmsg);
-    if (rc)
+    rc = arca_record_docs(db, &rec, texts, &docs, err, sizeof err);
+    if (rc) {
+        arca_db_fail(db, rc, "%s", err);
         goto out;
+    }
     rc = arca_catalog_begin(db->catalog);
     if (rc) {
         arca_db_fail(db, rc, "%s", arca_catalog_errmsg(db->catalog));

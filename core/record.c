@@ -178,9 +178,8 @@ static char *doc_data(const arca_cat_record *r, const arca_cat_part *p,
     return s;
 }
 
-arca_status arca_record_docs(const arca_cat_record *r,
-                             const arca_part_text *texts,
-                             arca_objects *os, arca_xdoc ***out,
+arca_status arca_record_docs(arca_db *db, const arca_cat_record *r,
+                             const arca_part_text *texts, arca_xdoc ***out,
                              char *err, size_t errlen)
 {
     arca_status rc = ARCA_OK;
@@ -204,10 +203,11 @@ arca_status arca_record_docs(const arca_cat_record *r,
         arca_xdoc *d = NULL;
 
         if (text == NULL && p->text != NULL) {
-            rc = arca_objects_get(os, p->text, MAX_INDEX_TEXT, &loaded, &len);
+            rc = arca_db_object_get(db, p->text, MAX_INDEX_TEXT, &loaded,
+                                    &len);
             if (rc) {
                 snprintf(err, errlen, "record %s: text of part %d: %s",
-                         r->id, p->seq, arca_objects_errmsg());
+                         r->id, p->seq, arca_db_errmsg(db));
                 goto out;
             }
             text = loaded;
@@ -286,8 +286,10 @@ arca_status arca_index_record(arca_db *db, const arca_cat_record *r,
                               const arca_part_text *texts)
 {
     arca_xdoc **docs = NULL;
-    arca_status rc = arca_record_docs(r, texts, db->objects, &docs,
-                                      db->errmsg, sizeof db->errmsg);
+    char err[ARCA_ERRLEN];
+    arca_status rc = arca_record_docs(db, r, texts, &docs, err, sizeof err);
+    if (rc)
+        arca_db_fail(db, rc, "%s", err);
     if (rc == ARCA_OK)
         rc = arca_index_docs(db, r, docs);
     arca_docs_free(docs, r->nparts);

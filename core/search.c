@@ -100,8 +100,8 @@ static char *make_snippet(arca_db *db, arca_xmset *m, json_t *data,
     void *text = NULL;
     size_t len = 0;
     char *out = NULL;
-    if (hex && arca_objects_get(db->objects, hex, SNIPPET_SOURCE_MAX, &text,
-                                &len) != ARCA_OK) {
+    if (hex && arca_db_object_get(db, hex, SNIPPET_SOURCE_MAX, &text, &len) !=
+                   ARCA_OK) {
         free(text);
         text = NULL;
         len = 0;

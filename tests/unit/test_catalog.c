@@ -567,11 +567,12 @@ static void test_stats(void **state)
 }
 
 static int objects_cb(void *ctx, const char *hex, uint64_t size,
-                      uint64_t zsize)
+                      uint64_t zsize, const arca_objloc *loc)
 {
     int *n = ctx;
 
     assert_true(arca_hex_valid(hex));
+    assert_string_equal(loc->pack, "");
     assert_int_equal(size - zsize, 900);
     (*n)++;
     return 0;
@@ -587,6 +588,31 @@ static void test_foreach_object(void **state)
     assert_int_equal(arca_catalog_foreach_object(f->c, objects_cb, &n),
                      ARCA_OK);
     assert_int_equal(n, 4);
+}
+
+static void test_locate(void **state)
+{
+    struct fixture *f = *state;
+    arca_objloc loc = {"pack-0123456789abcdef.pack", 4096}, got;
+    uint64_t size = 0;
+
+    assert_int_equal(arca_catalog_begin(f->c), ARCA_OK);
+    assert_int_equal(arca_catalog_put_object_at(f->c, f->obj[0], 77, 50,
+                                                &loc), ARCA_OK);
+    assert_int_equal(arca_catalog_put_object(f->c, f->obj[1], 5, 9), ARCA_OK);
+    /* The open transaction sees its own objects: duplicates in a batch
+     * are packed once. */
+    assert_int_equal(arca_catalog_locate(f->c, f->obj[0], &got, &size),
+                     ARCA_OK);
+    assert_string_equal(got.pack, loc.pack);
+    assert_int_equal(got.offset, 4096);
+    assert_int_equal(size, 77);
+    assert_int_equal(arca_catalog_commit(f->c), ARCA_OK);
+    assert_int_equal(arca_catalog_locate(f->c, f->obj[1], &got, NULL),
+                     ARCA_OK);
+    assert_string_equal(got.pack, "");
+    assert_int_equal(arca_catalog_locate(f->c, f->obj[2], &got, NULL),
+                     ARCA_ENOTFOUND);
 }
 
 static void write_file(const char *path, const void *data, size_t len)
@@ -791,6 +817,7 @@ int main(void)
         T(test_check),
         T(test_stats),
         T(test_foreach_object),
+        T(test_locate),
         T(test_bad_files),
         T(test_reader),
         T(test_reopen),

@@ -792,9 +792,116 @@ static void test_sync(void **state)
     assert_int_equal(fsync_calls, 1);
 }
 
+/* ---- Packs ---- */
+
+static int sink_len(void *ctx, const void *data, size_t len)
+{
+    (void)data;
+    *(size_t *)ctx += len;
+    return 0;
+}
+
+static void test_pack(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const texts[] = {"first object", "", "third, longer "
+                                        "object, third, longer object"};
+    arca_hex hex[3];
+    arca_objloc loc[3];
+    arca_packw *w = NULL;
+    char path[PATH_MAX];
+
+    assert_int_equal(arca_packw_open(f->os, &w), ARCA_OK);
+    assert_int_equal(arca_packw_count(w), 0);
+    for (int i = 0; i < 3; i++) {
+        void *z = NULL;
+        size_t zlen = 0, len = strlen(texts[i]);
+        assert_int_equal(arca_objects_deflate(texts[i], len, hex[i], &z,
+                                              &zlen), ARCA_OK);
+        snprintf(loc[i].pack, sizeof loc[i].pack, "%s", arca_packw_name(w));
+        assert_int_equal(arca_packw_add(w, hex[i], len, z, zlen,
+                                        &loc[i].offset), ARCA_OK);
+        free(z);
+    }
+    assert_int_equal(arca_packw_count(w), 3);
+    /* Not readable before it is finished: the name does not exist yet. */
+    void *data = NULL;
+    size_t len = 0;
+    assert_int_equal(arca_objects_get_at(f->os, hex[0], &loc[0], 0, &data,
+                                         &len), ARCA_ENOTFOUND);
+    assert_int_equal(arca_packw_finish(w), ARCA_OK);
+
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(arca_objects_get_at(f->os, hex[i], &loc[i], 0, &data,
+                                             &len), ARCA_OK);
+        assert_int_equal(len, strlen(texts[i]));
+        assert_memory_equal(data, texts[i], len);
+        free(data);
+        size_t n = 0;
+        uint64_t size = 0;
+        assert_int_equal(arca_objects_stream_at(f->os, hex[i], &loc[i],
+                                                sink_len, &n, &size), ARCA_OK);
+        assert_int_equal(n, strlen(texts[i]));
+        assert_int_equal(arca_objects_verify_at(f->os, hex[i], &loc[i],
+                                                &size), ARCA_OK);
+    }
+    /* The wrong offset names another object: refused, not misread. */
+    arca_objloc wrong = loc[0];
+    wrong.offset = loc[2].offset;
+    assert_int_equal(arca_objects_get_at(f->os, hex[0], &wrong, 0, &data,
+                                         &len), ARCA_ECORRUPT);
+    assert_non_null(strstr(arca_objects_errmsg(), "another object"));
+    /* Not a pack name: refused before any path is built. */
+    arca_objloc evil = loc[0];
+    snprintf(evil.pack, sizeof evil.pack, "../../etc/passwd");
+    assert_int_equal(arca_objects_get_at(f->os, hex[0], &evil, 0, &data,
+                                         &len), ARCA_EINVAL);
+
+    /* A flipped byte in the third object's stream, then a cut pack. */
+    snprintf(path, sizeof path, "%s/objects/pack/%s", f->dir, loc[2].pack);
+    assert_int_equal(chmod(path, 0644), 0);
+    FILE *fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, (long)loc[2].offset + 48 + 4, SEEK_SET), 0);
+    int c = fgetc(fp);
+    assert_int_equal(fseek(fp, (long)loc[2].offset + 48 + 4, SEEK_SET), 0);
+    fputc(c ^ 0x40, fp);
+    fclose(fp);
+    assert_int_equal(arca_objects_verify_at(f->os, hex[2], &loc[2], NULL),
+                     ARCA_ECORRUPT);
+    assert_int_equal(arca_objects_verify_at(f->os, hex[0], &loc[0], NULL),
+                     ARCA_OK);
+    assert_int_equal(truncate(path, (off_t)loc[2].offset + 50), 0);
+    assert_int_equal(arca_objects_verify_at(f->os, hex[2], &loc[2], NULL),
+                     ARCA_ECORRUPT);
+    assert_non_null(strstr(arca_objects_errmsg(), "truncated"));
+}
+
+static void test_pack_abort_and_clean(void **state)
+{
+    struct fixture *f = *state;
+    arca_packw *w = NULL, *left = NULL;
+    char dir[PATH_MAX];
+
+    snprintf(dir, sizeof dir, "%s/objects/pack", f->dir);
+    assert_int_equal(arca_packw_open(f->os, &w), ARCA_OK);
+    arca_packw_abort(w);
+    assert_int_equal(count_names(dir), 0);
+    /* A writer that died leaves its temporary pack; clean_tmp removes it. */
+    assert_int_equal(arca_packw_open(f->os, &left), ARCA_OK);
+    assert_int_equal(count_names(dir), 1);
+    arca_objects_clean_tmp(f->os);
+    assert_int_equal(count_names(dir), 0);
+    arca_packw_abort(left);
+    arca_packw_abort(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pack_abort_and_clean, setup,
+                                        teardown),
         cmocka_unit_test(test_sha256),
         cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_and_large, setup,
