@@ -107,16 +107,18 @@ arca_status arca_record_docs(arca_db *db, const arca_cat_record *r,
                              const arca_part_text *texts, arca_xdoc ***docs,
                              char *err, size_t errlen);
 void arca_docs_free(arca_xdoc **docs, size_t n);
-/* Replace R's documents in the index by DOCS (the writer's thread). */
+/* Replace R's documents in the index by DOCS (the writer's thread).
+ * FRESH: the index cannot hold R yet (its first version, or an empty
+ * index), so nothing is looked up or deleted. */
 arca_status arca_index_docs(arca_db *db, const arca_cat_record *r,
-                            arca_xdoc *const *docs);
+                            arca_xdoc *const *docs, int fresh);
 /*
  * (Re)index record R: delete its old documents, add one per part.
  * TEXTS (may be NULL) holds R->nparts texts; missing ones are read from
  * the object store.  A deleted record just loses its documents.
  */
 arca_status arca_index_record(arca_db *db, const arca_cat_record *r,
-                              const arca_part_text *texts);
+                              const arca_part_text *texts, int fresh);
 
 /* Bring the index up to the catalog: index every head changed after
  * the index's recorded change number, then commit. */

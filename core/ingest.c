@@ -698,7 +698,8 @@ static arca_status take_result(importer *im, job *j)
         return rc;
     }
     if (changed) {
-        rc = arca_index_docs(im->db, &j->rec, j->docs);
+        rc = arca_index_docs(im->db, &j->rec, j->docs,
+                             j->rec.version == 1);
         if (rc)
             return rc;
         im->sum.records++;
@@ -1274,7 +1275,8 @@ arca_status arca_db_add(arca_db *db, const arca_record_in *in, char *idbuf,
         arca_db_fail(db, rc, "%s", arca_catalog_errmsg(db->catalog));
         goto out;
     }
-    if (changed && (rc = arca_index_docs(db, &rec, docs)) != ARCA_OK)
+    if (changed &&
+        (rc = arca_index_docs(db, &rec, docs, rec.version == 1)) != ARCA_OK)
         goto out;
     rc = arca_commit_all(db);
     began = 0;

@@ -262,18 +262,22 @@ void arca_docs_free(arca_xdoc **docs, size_t n)
 }
 
 arca_status arca_index_docs(arca_db *db, const arca_cat_record *r,
-                            arca_xdoc *const *docs)
+                            arca_xdoc *const *docs, int fresh)
 {
     arca_str term = {0};
-    arca_status rc;
+    arca_status rc = ARCA_OK;
 
-    bool_term(&term, "XR", r->id);
-    rc = arca_xdb_delete_term(db->xdb, term.s);
+    /* A record the index cannot hold yet needs no look-ups. */
+    if (!fresh) {
+        bool_term(&term, "XR", r->id);
+        rc = arca_xdb_delete_term(db->xdb, term.s);
+    }
     for (size_t i = 0; rc == ARCA_OK && docs && i < r->nparts; i++) {
         term.len = 0;
         rc = arca_str_printf(&term, "Q%s#%d", r->id, r->parts[i].seq);
         if (rc == ARCA_OK)
-            rc = arca_xdb_replace(db->xdb, term.s, docs[i]);
+            rc = fresh ? arca_xdb_add(db->xdb, term.s, docs[i])
+                       : arca_xdb_replace(db->xdb, term.s, docs[i]);
     }
     if (rc)
         arca_db_fail(db, rc, "index: record %s: %s", r->id,
@@ -283,7 +287,7 @@ arca_status arca_index_docs(arca_db *db, const arca_cat_record *r,
 }
 
 arca_status arca_index_record(arca_db *db, const arca_cat_record *r,
-                              const arca_part_text *texts)
+                              const arca_part_text *texts, int fresh)
 {
     arca_xdoc **docs = NULL;
     char err[ARCA_ERRLEN];
@@ -291,7 +295,7 @@ arca_status arca_index_record(arca_db *db, const arca_cat_record *r,
     if (rc)
         arca_db_fail(db, rc, "%s", err);
     if (rc == ARCA_OK)
-        rc = arca_index_docs(db, r, docs);
+        rc = arca_index_docs(db, r, docs, fresh);
     arca_docs_free(docs, r->nparts);
     return rc;
 }
@@ -300,6 +304,7 @@ arca_status arca_index_record(arca_db *db, const arca_cat_record *r,
 
 struct catch_up {
     arca_db *db;
+    int fresh;               /* into an empty index */
     arca_status rc;
     uint64_t done, total, since_commit;
     arca_progress_fn cb;
@@ -321,7 +326,7 @@ static arca_status set_seq_commit(arca_db *db, int64_t seq)
 static int catch_up_one(void *ctx, const arca_cat_record *r)
 {
     struct catch_up *c = ctx;
-    c->rc = arca_index_record(c->db, r, NULL);
+    c->rc = arca_index_record(c->db, r, NULL, c->fresh);
     if (c->rc)
         return 1;
     c->done++;
@@ -359,7 +364,7 @@ arca_status arca_index_catch_up(arca_db *db, int from_scratch,
         return ARCA_OK;
     if (after > max)            /* an index from another catalog */
         after = 0;
-    struct catch_up c = {db, ARCA_OK, 0, 0, 0, cb, ctx};
+    struct catch_up c = {db, from_scratch, ARCA_OK, 0, 0, 0, cb, ctx};
     if (cb)
         arca_catalog_count_records(db->catalog, &c.total);
     rc = arca_catalog_foreach_head(db->catalog, after, catch_up_one, &c);

@@ -748,6 +748,28 @@ arca_status arca_xdb_replace(arca_xdb *x, const char *unique_term,
     }
 }
 
+arca_status arca_xdb_add(arca_xdb *x, const char *unique_term,
+                         const arca_xdoc *d)
+{
+    if (x == NULL)
+        return ARCA_EINVAL;
+    try {
+        need_writer(x, "add");
+        check_term("add", unique_term);
+        if (d == NULL)
+            throw xdb_error(ARCA_EINVAL, "add: no document");
+        begin_txn(x);
+        Xapian::Document doc = d->doc;
+        doc.add_boolean_term(unique_term);
+        x->wdb.add_document(doc);
+        note_change(x);
+        return ARCA_OK;
+    } catch (...) {
+        return xdb_fail(x, std::string("add ") +
+                               (unique_term ? unique_term : "(null)"));
+    }
+}
+
 arca_status arca_xdb_delete_term(arca_xdb *x, const char *term)
 {
     if (x == NULL)

@@ -82,6 +82,9 @@ arca_status arca_xdoc_data(arca_xdoc *d, const char *data, size_t len);
 /* Replace the document holding UNIQUE_TERM (or add it) by D. */
 arca_status arca_xdb_replace(arca_xdb *x, const char *unique_term,
                              const arca_xdoc *d);
+/* Add D with UNIQUE_TERM, known to be new: no look-up of the term. */
+arca_status arca_xdb_add(arca_xdb *x, const char *unique_term,
+                         const arca_xdoc *d);
 /* Delete every document indexed by TERM. */
 arca_status arca_xdb_delete_term(arca_xdb *x, const char *term);
 /* Commit; metadata set since the last commit goes with it. */
