@@ -189,7 +189,8 @@ static arca_status extract_part(arca_detector *det, const char *name,
     else if (!po->has_text)
         po->charset[0] = '\0';
     if (po->x.truncated)
-        snprintf(warn, warnlen, "text cut at %zu bytes", lim->max_text);
+        snprintf(warn, warnlen, "text cut at the limit (%zu bytes, or "
+                 "nesting deeper than %u)", lim->max_text, lim->max_depth);
 
     /* A name that says one type over content of another is worth a word. */
     const char *dot = name ? strrchr(name, '.') : NULL;

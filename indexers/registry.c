@@ -1,0 +1,64 @@
+/*
+ * registry.c: which indexer handles which MIME type.  One table, looked up
+ * by exact type, then by family (a row whose subtype is "*").  Adding a
+ * format is adding a file with its arca_ix_ function and a row here.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "indexer-private.h"
+
+static const struct arca_indexer indexers[] = {
+    {"text/html", "html", arca_ix_html, 0},
+    {"application/xhtml+xml", "html", arca_ix_html, 0},
+    {"text/plain", "text", arca_ix_text, 0},
+    {"text/csv", "text", arca_ix_text, 0},
+    {"text/tab-separated-values", "text", arca_ix_text, 0},
+    {"text/markdown", "text", arca_ix_text, 0},
+    {"application/json", "text", arca_ix_text, 0},
+    {"text/xml", "text", arca_ix_text, 0},
+    {"application/xml", "text", arca_ix_text, 0},
+    {"application/javascript", "text", arca_ix_text, 0},
+    {"inode/x-empty", "text", arca_ix_text, 0},   /* an empty file: no text */
+    {"text/*", "text", arca_ix_text, 0},          /* family fallback */
+};
+
+/* MIME's length without parameters ("text/html; charset=x") or blanks. */
+static size_t bare_len(const char *mime)
+{
+    size_t n = strcspn(mime, "; \t");
+    return n;
+}
+
+static const struct arca_indexer *lookup(const char *mime, size_t n)
+{
+    for (size_t i = 0; i < sizeof indexers / sizeof indexers[0]; i++)
+        if (strlen(indexers[i].mime) == n &&
+            strncasecmp(indexers[i].mime, mime, n) == 0)
+            return &indexers[i];
+    return NULL;
+}
+
+const struct arca_indexer *arca_indexer_find(const char *mime)
+{
+    char family[64];
+    const struct arca_indexer *ix;
+    if (mime == NULL)
+        return NULL;
+    size_t n = bare_len(mime);
+    if ((ix = lookup(mime, n)) != NULL)
+        return ix;
+    const char *slash = memchr(mime, '/', n);
+    size_t type = slash ? (size_t)(slash - mime) : 0;
+    if (type == 0 || type + 3 > sizeof family)
+        return NULL;
+    memcpy(family, mime, type);
+    memcpy(family + type, "/*", 3);
+    return lookup(family, type + 2);
+}
+
+const struct arca_indexer *arca_indexer_table(size_t *n)
+{
+    *n = sizeof indexers / sizeof indexers[0];
+    return indexers;
+}

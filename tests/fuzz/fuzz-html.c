@@ -1,0 +1,22 @@
+/*
+ * fuzz-html.c: arca_ix_html on any bytes.  The first byte picks the
+ * charset the container claims and the limits; the text, title and
+ * fields must come out as valid UTF-8 within the caps.
+ */
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    unsigned pick = size > 0 ? data[0] : 0;
+    arca_blob b = {size > 0 ? data + 1 : data, size > 0 ? size - 1 : 0,
+                   "fuzz.html", "text/html",
+                   fuzz_charset(pick)};
+    arca_limits lim = {pick & 0x80 ? 64 : (size_t)1 << 20,
+                       pick & 0x40 ? 8 : 0};
+    arca_extract x;
+    arca_extract_init(&x, lim.max_text);
+    arca_ix_html(&b, &x, &lim);
+    fuzz_check_extract(&x);
+    arca_extract_free(&x);
+    return 0;
+}
