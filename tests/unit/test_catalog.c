@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -35,15 +37,6 @@ struct fixture {
     arca_hex obj[4];
 };
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
@@ -58,7 +51,7 @@ static int setup(void **state)
     if (arca_catalog_open(f->path, ARCA_CATALOG_CREATE, &f->c, err,
                           sizeof err) != ARCA_OK) {
         fprintf(stderr, "open: %s\n", err);
-        nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        rm_tree(f->dir);
         free(f);
         return -1;
     }
@@ -76,7 +69,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
 
     arca_catalog_close(f->c);
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    rm_tree(f->dir);
     free(f);
     return 0;
 }

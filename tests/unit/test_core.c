@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
 #include "core/arca.h"
 
 typedef struct fixture {
@@ -38,13 +39,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char cmd[128];
     arca_db_close(f->db);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    int rc = rm_tree(f->dir);
     free(f);
-    return 0;
+    return rc;
 }
 
 static arca_status add(arca_db *db, const char *title, const char *date,

@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,41 +23,6 @@
 #include <zlib.h>
 
 #include "indexers/indexer.h"
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, r;
-    char *buf = malloc(cap);
-    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap)
-            buf = realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
-static const char *testdata(void)
-{
-    const char *d = getenv("ARCA_TESTDATA");
-    return d ? d : "tests/data";
-}
-
-static const char *corpus(void)
-{
-    static char path[4096];
-    struct stat st;
-    const char *c = getenv("ARCA_CORPUS");
-    if (c == NULL) {
-        snprintf(path, sizeof path, "%s/../../../shared/corpus", testdata());
-        c = path;
-    }
-    return stat(c, &st) == 0 && S_ISDIR(st.st_mode) ? c : NULL;
-}
 
 static int setup(void **state)
 {

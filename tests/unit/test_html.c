@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <dirent.h>
 #include <iconv.h>
 #include <stdio.h>
@@ -21,54 +23,6 @@
 #include <time.h>
 
 #include "indexers/indexer-private.h"
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, r;
-    char *buf = malloc(cap);
-    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap)
-            buf = realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
-static const char *testdata(void)
-{
-    const char *d = getenv("ARCA_TESTDATA");
-    return d ? d : "tests/data";
-}
-
-static const char *corpus(void)
-{
-    static char path[4096];
-    struct stat st;
-    const char *c = getenv("ARCA_CORPUS");
-    if (c == NULL) {
-        snprintf(path, sizeof path, "%s/../../../shared/corpus", testdata());
-        c = path;
-    }
-    return stat(c, &st) == 0 && S_ISDIR(st.st_mode) ? c : NULL;
-}
-
-static char *encode(const char *to, const char *utf8, size_t *outlen)
-{
-    iconv_t cd = iconv_open(to, "UTF-8");
-    assert_true(cd != (iconv_t)-1);
-    size_t il = strlen(utf8), cap = il * 4 + 16, ol = cap;
-    char *out = malloc(cap), *op = out, *ip = (char *)utf8;
-    assert_non_null(out);
-    assert_int_not_equal(iconv(cd, &ip, &il, &op, &ol), (size_t)-1);
-    iconv_close(cd);
-    *outlen = cap - ol;
-    return out;
-}
 
 /* Index DATA as HTML into X (initialised here); checks the text's form. */
 static arca_status index_html(const void *data, size_t len, const char *name,

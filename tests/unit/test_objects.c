@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,15 +36,6 @@ struct fixture {
     arca_objects *os;
 };
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
@@ -55,7 +48,7 @@ static int setup(void **state)
         return -1;
     if (arca_objects_open(f->dir, 1, &f->os, err, sizeof err) != ARCA_OK) {
         fprintf(stderr, "open: %s\n", err);
-        nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        rm_tree(f->dir);
         free(f);
         return -1;
     }
@@ -68,7 +61,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
 
     arca_objects_close(f->os);
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    rm_tree(f->dir);
     free(f);
     return 0;
 }

@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +27,6 @@ static int seq;
 
 /* ---- Helpers ---- */
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -44,7 +37,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    return nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return rm_tree(root);
 }
 
 /* A fresh index directory name for one test. */
