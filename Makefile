@@ -112,9 +112,14 @@ DEMO_DIR ?= $(O)/demo
 demo: all
 	@rm -rf $(DEMO_DIR)
 	$(ARCA) init $(DEMO_DIR)
-	$(ARCA) -C $(DEMO_DIR) import tests/data
+	$(ARCA) -C $(DEMO_DIR) import tests/data/sotu tests/data/html \
+	  tests/data/encodings tests/data/announcement
 	$(ARCA) -C $(DEMO_DIR) search --limit 3 'union year:1850..1869'
-	$(ARCA) -C $(DEMO_DIR) search --limit 3 경주
+	$(ARCA) -C $(DEMO_DIR) search --limit 3 '경주 board:news'
+	$(ARCA) -C $(DEMO_DIR) search --limit 3 --facet lang 필터
 	@echo
 	@echo "The sample collection is in $(DEMO_DIR). Try:"
-	@echo "  $(ARCA) -C $(DEMO_DIR) search --facet year --facet lang 'the'"
+	@echo "  export ARCA_DIR=$(abspath $(DEMO_DIR)) PATH=$(abspath $(O)):\$$PATH"
+	@echo "  arca search --facet year --facet lang 'the'"
+	@echo "  arca search --json 'title:blur'"
+	@echo "  arca show ID; arca get ID > original; arca fsck"
