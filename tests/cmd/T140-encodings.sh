@@ -8,6 +8,12 @@ check_dir() {  # check_dir NAME DIR
     arca -C "$C" import --verbose --quiet "$2" 2>"$TMP/$1.log" >/dev/null
     is "$?" 0 "$1: import runs through"
     grep -E '^imported ' "$TMP/$1.log" | sed 's/^imported \(.*\) -> \([^ ]*\) .*/\1\t\2/' >"$TMP/$1.ids"
+    local bad=0
+    while IFS=$'\t' read -r path id; do
+        arca -C "$C" get "$id" | cmp -s - "$path" || bad=$((bad + 1))
+    done <"$TMP/$1.ids"
+    is "$bad:$(wc -l <"$TMP/$1.ids")" "0:$(find "$2" -type f | wc -l)" \
+       "$1: every file archived and returned byte for byte"
     while IFS=$'\t' read -r path id; do
         base=$(basename "$path")
         case "$base" in *.utf-8.*) continue ;; esac
@@ -28,8 +34,8 @@ check_dir() {  # check_dir NAME DIR
 
 count() { find "$1" -type f ! -name '*.utf-8.*' | wc -l; }
 [ -d "$DATA/encodings" ] || skip_all "no encoding fixtures"
-n=$((1 + 2 * $(count "$DATA/encodings")))
-have_corpus && n=$((n + 1 + 2 * $(count "$CORPUS/encodings")))
+n=$((2 + 2 * $(count "$DATA/encodings")))
+have_corpus && n=$((n + 2 + 2 * $(count "$CORPUS/encodings")))
 plan $n
 check_dir fixtures "$DATA/encodings"
 have_corpus && check_dir corpus "$CORPUS/encodings"
