@@ -260,6 +260,14 @@ const arca_facet_value *arca_results_facet(const arca_results *r,
 const char *arca_results_suggestion(const arca_results *r);
 void arca_results_destroy(arca_results *r);
 
+/* ---- Formats ---- */
+
+/* Each MIME type arca extracts text from (a family ends in "/" "*"),
+ * with the name of its indexer, to CB. */
+typedef void (*arca_format_fn)(void *ctx, const char *mime,
+                               const char *indexer);
+void arca_formats(arca_format_fn cb, void *ctx);
+
 /* ---- Maintenance ---- */
 
 typedef struct arca_stats {

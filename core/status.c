@@ -1,7 +1,8 @@
 /*
- * status.c: the names of arca's status codes.
+ * status.c: the names of arca's status codes, and the formats it reads.
  */
 #include "arca.h"
+#include "../indexers/indexer.h"
 
 static const char *const status_names[ARCA_STATUS_COUNT] = {
     [ARCA_OK] = "success",
@@ -26,4 +27,12 @@ const char *arca_status_str(arca_status st)
     if ((unsigned)st >= ARCA_STATUS_COUNT)
         return "unknown status";
     return status_names[st];
+}
+
+void arca_formats(arca_format_fn cb, void *ctx)
+{
+    size_t n;
+    const struct arca_indexer *t = arca_indexer_table(&n);
+    for (size_t i = 0; i < n; i++)
+        cb(ctx, t[i].mime, t[i].name);
 }

@@ -864,6 +864,37 @@ static int cmd_reindex(cli *c, int argc, char **argv)
     return 0;
 }
 
+/* ---- formats ---- */
+
+static void on_format(void *ctx, const char *mime, const char *indexer)
+{
+    if (ctx) {
+        json_t *o = json_object();
+        json_object_set_new(o, "type", json_string(mime));
+        json_object_set_new(o, "indexer", json_string(indexer));
+        json_array_append_new(ctx, o);
+    } else {
+        printf("%-72s %s\n", mime, indexer);
+    }
+}
+
+static int cmd_formats(cli *c, int argc, char **argv)
+{
+    int rc = parse_json_only(c, "formats", argc, argv);
+    if (rc)
+        return rc;
+    json_t *list = c->json ? json_array() : NULL;
+    arca_formats(on_format, list);
+    if (list) {
+        json_t *j = json_object();
+        json_object_set_new(j, "formats", list);
+        return print_json(j);
+    }
+    printf("\nOther files are archived whole and found by their names and "
+           "fields.\n");
+    return 0;
+}
+
 /* ---- help and dispatch ---- */
 
 static int cmd_help(cli *c, int argc, char **argv);
@@ -898,6 +929,8 @@ static const struct command commands[] = {
     {"fsck", cmd_fsck, "[--json]",
      "check the catalog, every object and every reference"},
     {"reindex", cmd_reindex, "", "rebuild the index from the archive"},
+    {"formats", cmd_formats, "[--json]",
+     "the file types whose text arca extracts"},
     {"help", cmd_help, "[COMMAND]", "this help"},
     {"version", cmd_version, "", "print the version"},
 };

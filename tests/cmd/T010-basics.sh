@@ -1,7 +1,7 @@
 #!/bin/bash
 # The command line: help, version, usage errors and missing collections.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 12
 
 like "$(arca version)" '^arca [0-9]+\.[0-9]+' "version prints a version"
 like "$(arca help)" 'import' "help lists the commands"
@@ -17,4 +17,7 @@ arca init "$TMP/c" >/dev/null
 arca init "$TMP/c" >/dev/null 2>"$TMP/err"; is "$?" 1 "init refuses an existing collection"
 arca -C "$TMP/c" search --limit x foo >/dev/null 2>&1; is "$?" 2 "a bad --limit is a usage error"
 ARCA_DIR=$TMP/c arca search anything >/dev/null; is "$?" 0 "ARCA_DIR names the collection"
+is "$(arca formats --json | jq -r '.formats[] | select(.type == "text/html") | .indexer')" html \
+   "formats names the indexer of each type"
+like "$(arca formats)" 'text/plain +text' "and lists them as text"
 done_testing
