@@ -1119,7 +1119,7 @@ arca_status arca_db_add(arca_db *db, const arca_record_in *in, char *idbuf,
     json_t *tags = json_array(), *extra = json_object();
     char *tags_s = NULL, *extra_s = NULL, *lang = NULL;
     char id[MAX_ID + 1], date[11], err[512] = "", warn[256] = "";
-    arca_limits lim = {ARCA_DEFAULT_MAX_TEXT, 256};
+    arca_limits lim = {.max_text = ARCA_DEFAULT_MAX_TEXT, .max_depth = 256};
     int began = 0, changed = 0;
 
     if (!(db->flags & ARCA_WRITE))

@@ -31,6 +31,9 @@ typedef struct arca_blob {
 typedef struct arca_limits {
     size_t max_text;         /* bytes of UTF-8 text kept per part */
     unsigned max_depth;      /* HTML/XML nesting depth */
+    int ocr;                 /* 1: read the text of images (and scans) */
+    const char *ocr_langs;   /* tesseract languages ("kor+eng"), or NULL:
+                                every installed one of kor eng chi_sim jpn rus */
 } arca_limits;
 
 #define ARCA_DEFAULT_MAX_TEXT ((size_t)16 << 20)

@@ -11,8 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     arca_blob b = {size > 0 ? data + 1 : data, size > 0 ? size - 1 : 0,
                    "fuzz.html", "text/html",
                    fuzz_charset(pick)};
-    arca_limits lim = {pick & 0x80 ? 64 : (size_t)1 << 20,
-                       pick & 0x40 ? 8 : 0};
+    arca_limits lim = {.max_text = pick & 0x80 ? 64 : (size_t)1 << 20,
+                       .max_depth = pick & 0x40 ? 8 : 0};
     arca_extract x;
     arca_extract_init(&x, lim.max_text);
     arca_ix_html(&b, &x, &lim);

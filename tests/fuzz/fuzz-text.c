@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(out);
 
     arca_blob b = {s, n, "fuzz.txt", "text/plain", declared};
-    arca_limits lim = {pick & 0x80 ? 100 : (size_t)1 << 20, 0};
+    arca_limits lim = {.max_text = pick & 0x80 ? 100 : (size_t)1 << 20};
     arca_extract x;
     arca_extract_init(&x, lim.max_text);
     if (arca_ix_text(&b, &x, &lim) != ARCA_OK)

@@ -30,8 +30,9 @@ static arca_status index_html(const void *data, size_t len, const char *name,
                               unsigned max_depth, arca_extract *x)
 {
     arca_blob b = {data, len, name, "text/html", charset};
-    arca_limits lim = {max_text ? max_text : ARCA_DEFAULT_MAX_TEXT,
-                       max_depth};
+    arca_limits lim = {.max_text = max_text ? max_text
+                                            : ARCA_DEFAULT_MAX_TEXT,
+                       .max_depth = max_depth};
     arca_extract_init(x, lim.max_text);
     arca_status rc = arca_ix_html(&b, x, &lim);
     assert_non_null(x->text);

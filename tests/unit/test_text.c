@@ -182,7 +182,7 @@ static void test_registry_samples(void **state)
     for (size_t i = 0; i < n; i++) {
         arca_blob b = {(const unsigned char *)sample, sizeof sample - 1,
                        "sample", t[i].mime, NULL};
-        arca_limits lim = {1 << 20, 0};
+        arca_limits lim = {.max_text = 1 << 20};
         arca_extract x;
         arca_extract_init(&x, lim.max_text);
         assert_int_equal(t[i].fn(&b, &x, &lim), ARCA_OK);
@@ -198,7 +198,7 @@ static arca_status index_text(const void *data, size_t len,
                               arca_extract *x)
 {
     arca_blob b = {data, len, "t.txt", "text/plain", charset};
-    arca_limits lim = {max ? max : ARCA_DEFAULT_MAX_TEXT, 0};
+    arca_limits lim = {.max_text = max ? max : ARCA_DEFAULT_MAX_TEXT};
     arca_extract_init(x, lim.max_text);
     arca_status rc = arca_ix_text(&b, x, &lim);
     assert_true(arca_utf8_valid(x->text, x->len));
