@@ -180,6 +180,8 @@ typedef struct arca_import_opts {
     uint64_t max_file;      /* bytes; 0: default (256 MiB) */
     uint64_t max_text;      /* bytes of text per part; 0: default (16 MiB) */
     unsigned batch;         /* files per commit; 0: default */
+    int ocr;                /* read the text of images and scans */
+    const char *ocr_langs;  /* tesseract's "kor+eng"; NULL: all installed */
     arca_import_fn on_file; /* each file, once its outcome is committed */
     arca_progress_import_fn on_progress;
     void *ctx;

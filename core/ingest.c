@@ -1005,6 +1005,8 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
     im.lim.max_text = opts->max_text ? (size_t)opts->max_text
                                      : ARCA_DEFAULT_MAX_TEXT;
     im.lim.max_depth = 256;
+    im.lim.ocr = opts->ocr;
+    im.lim.ocr_langs = opts->ocr_langs;
     im.max_file = opts->max_file ? opts->max_file : DEFAULT_MAX_FILE;
     im.batch = opts->batch ? opts->batch : DEFAULT_BATCH;
     im.nthreads = opts->jobs > 0 ? opts->jobs : ncores();

@@ -309,6 +309,8 @@ static int cmd_import(cli *c, int argc, char **argv)
         {"max-file-size", required_argument, 0, 'M'},
         {"manifest", required_argument, 0, 'm'},
         {"batch", required_argument, 0, 'b'},
+        {"ocr", no_argument, 0, 'O'},
+        {"ocr-langs", required_argument, 0, 'L'},
         {0, 0, 0, 0}};
     arca_import_opts io = {0};
     import_ui ui = {0};
@@ -335,6 +337,11 @@ static int cmd_import(cli *c, int argc, char **argv)
                 return rc;
             break;
         case 'n': io.dry_run = 1; break;
+        case 'O': io.ocr = 1; break;
+        case 'L':
+            io.ocr = 1;
+            io.ocr_langs = optarg;
+            break;
         case 'q': ui.quiet = 1; break;
         case 'v': ui.verbose = 1; break;
         case 'm':
@@ -916,7 +923,7 @@ static const struct command commands[] = {
      "archive and index one record with its attachments"},
     {"import", cmd_import,
      "PATH... [--json] [--jobs N] [--dry-run] [--quiet] [--verbose] "
-     "[--max-file-size BYTES] [--batch FILES]",
+     "[--max-file-size BYTES] [--batch FILES] [--ocr] [--ocr-langs kor+eng]",
      "import files and folders (NAME.meta.json sidecars give fields)"},
     {"search", cmd_search,
      "QUERY [--json] [--limit N] [--offset K] [--sort relevance|date|oldest] "
