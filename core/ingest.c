@@ -45,6 +45,13 @@ typedef struct part_out {
     char *meta;              /* JSON of extracted fields */
 } part_out;
 
+/* A part found inside the file: a container's member, an attachment. */
+typedef struct kid {
+    char *name;              /* its path inside the file */
+    char *note;              /* why it was refused or not read, or NULL */
+    part_out po;
+} kid;
+
 typedef struct job {
     struct job *next;
     char *path;              /* as given, joined with the path below it */
@@ -57,6 +64,8 @@ typedef struct job {
     char err[512];
     char warn[256];
     part_out part;
+    struct kid *kids;        /* members and attachments, parts 1.. */
+    size_t nkids;
     arca_cat_record rec;     /* strings owned by the fields below */
     char id[MAX_ID + 1];
     char date[11];
@@ -119,6 +128,15 @@ static void job_free(job *j)
     free(j->tags);
     free(j->extra);
     free(j->source);
+    for (size_t i = 0; i < j->nkids; i++) {
+        free(j->kids[i].name);
+        free(j->kids[i].note);
+        arca_extract_free(&j->kids[i].po.x);
+        free(j->kids[i].po.meta);
+        free(j->kids[i].po.orig_zdata);
+        free(j->kids[i].po.text_zdata);
+    }
+    free(j->kids);
     arca_docs_free(j->docs, j->rec.nparts);
     free(j->rec.parts);
     free(j);
@@ -428,10 +446,10 @@ static arca_status build_record(job *j, json_t *extra)
     if (json_object_size(extra) > 0)
         j->extra = json_dumps(extra, JSON_COMPACT | JSON_SORT_KEYS);
 
-    j->rec.parts = calloc(1, sizeof *j->rec.parts);
+    j->rec.parts = calloc(1 + j->nkids, sizeof *j->rec.parts);
     if (j->rec.parts == NULL)
         return ARCA_ENOMEM;
-    j->rec.nparts = 1;
+    j->rec.nparts = 1 + j->nkids;
     j->rec.id = j->id;
     j->rec.title = j->title;
     j->rec.date = j->date[0] ? j->date : NULL;
@@ -451,7 +469,131 @@ static arca_status build_record(job *j, json_t *extra)
     p->size = (int64_t)po->size;
     p->note = po->x.truncated ? "text truncated" : NULL;
     p->meta = po->meta;
+    for (size_t i = 0; i < j->nkids; i++) {
+        const kid *k = &j->kids[i];
+        p = &j->rec.parts[1 + i];
+        p->seq = (int)(1 + i);
+        p->name = k->name;
+        p->mime = k->po.mime[0] ? k->po.mime : NULL;
+        p->charset = k->po.charset[0] ? k->po.charset : NULL;
+        p->original = k->po.orig[0] ? k->po.orig : NULL;
+        p->text = k->po.has_text ? k->po.text : NULL;
+        p->size = (int64_t)k->po.size;
+        p->note = k->note ? k->note
+                          : k->po.x.truncated ? "text truncated" : NULL;
+        p->meta = k->po.meta;
+    }
     return ARCA_OK;
+}
+
+/* Members taken from one file, however deeply nested. */
+#define MAX_KIDS 10000
+/* Containers inside containers, counting the file itself as 0. */
+#define MAX_NESTING 5
+
+/* Take the children out of X: the caller owns them then. */
+static arca_child *take_children(arca_extract *x, size_t *n)
+{
+    arca_child *c = x->children;
+    *n = x->nchildren;
+    x->children = NULL;
+    x->nchildren = 0;
+    return c;
+}
+
+static void free_children(arca_child *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(c[i].name);
+        free(c[i].data);
+        free(c[i].note);
+    }
+    free(c);
+}
+
+/*
+ * The N children CS (owned by the caller) become parts of J, named by
+ * their path inside the file (PREFIX/NAME), each detected, extracted and
+ * archived in its turn, and their own children after them, DEPTH levels
+ * down.  A member that cannot be read is kept with a note, never fatal.
+ */
+static arca_status expand_children(importer *im, arca_detector *det, job *j,
+                                   arca_child *cs, size_t n,
+                                   const char *prefix, unsigned depth)
+{
+    arca_status rc = ARCA_OK;
+    for (size_t i = 0; i < n && rc == ARCA_OK; i++) {
+        arca_child *c = &cs[i];
+        if (j->nkids >= MAX_KIDS) {
+            snprintf(j->warn, sizeof j->warn, "more than %d members: the "
+                     "rest were not taken", MAX_KIDS);
+            break;
+        }
+        kid *ks = realloc(j->kids, (j->nkids + 1) * sizeof *ks);
+        if (ks == NULL)
+            return ARCA_ENOMEM;
+        j->kids = ks;
+        kid *k = &j->kids[j->nkids++];
+        memset(k, 0, sizeof *k);
+        arca_str name = {0};
+        if (prefix[0]) {
+            arca_str_addz(&name, prefix);
+            arca_str_add(&name, "/", 1);
+        }
+        arca_str_addz(&name, c->name);
+        if (name.s == NULL)
+            return ARCA_ENOMEM;
+        k->name = name.s;
+        char err[256] = "", warn[256] = "";
+        arca_child *grand = NULL;
+        size_t ngrand = 0;
+        if (c->data == NULL) {
+            k->note = strdup(c->note ? c->note : "refused");
+        } else if (depth > MAX_NESTING) {
+            k->note = strdup("refused: nested deeper than 5 containers");
+        } else {
+            rc = extract_part(det, base_name(k->name), c->data, c->len,
+                              &im->lim, &k->po, err, sizeof err, warn,
+                              sizeof warn);
+            if (rc) {
+                /* Kept whole, without text, with the reason. */
+                k->note = strdup(err);
+                arca_extract_free(&k->po.x);
+                k->po.has_text = 0;
+                free(k->po.meta);
+                k->po.meta = NULL;
+                rc = ARCA_OK;
+            } else if (warn[0]) {
+                k->note = strdup(warn);
+            } else if (c->note) {
+                k->note = strdup(c->note);   /* an unsafe name, say */
+            }
+            if (!im->opts->dry_run)
+                rc = prepare_part(c->data, c->len, &k->po, err, sizeof err);
+            else
+                arca_sha256_hex(c->data, c->len, k->po.orig);
+            free(c->data);
+            c->data = NULL;
+            if (rc) {
+                snprintf(j->err, sizeof j->err, "%s: %s", k->name, err);
+                return rc;
+            }
+            grand = take_children(&k->po.x, &ngrand);
+        }
+        if (k->note && !j->warn[0])
+            snprintf(j->warn, sizeof j->warn, "%.100s: %.140s", k->name,
+                     k->note);
+        if (ngrand > 0) {
+            /* Its own members, under its name (K may move meanwhile). */
+            char *pre = strdup(k->name);
+            rc = pre ? expand_children(im, det, j, grand, ngrand, pre,
+                                       depth + 1)
+                     : ARCA_ENOMEM;
+            free(pre);
+        }
+        free_children(grand, ngrand);
+    }
+    return rc;
 }
 
 /* The whole of one file's extraction, in a worker thread. */
@@ -472,28 +614,44 @@ static void process_job(importer *im, arca_detector *det, job *j)
                          sizeof j->warn);
     if (j->rc)
         goto out;
-    if (im->opts->dry_run) {
+    if (im->opts->dry_run)
         arca_sha256_hex(data, len, j->part.orig);
+    else
+        j->rc = prepare_part(data, len, &j->part, j->err, sizeof j->err);
+    free(data);
+    data = NULL;
+    if (j->rc == ARCA_OK) {
+        size_t n;
+        arca_child *cs = take_children(&j->part.x, &n);
+        j->rc = expand_children(im, det, j, cs, n, "", 1);
+        free_children(cs, n);
+    }
+    if (j->rc == ARCA_OK)
         j->rc = build_record(j, extra);
+    if (j->rc || im->opts->dry_run)
+        goto out;
+    arca_part_text *t = calloc(j->rec.nparts, sizeof *t);
+    if (t == NULL) {
+        j->rc = ARCA_ENOMEM;
         goto out;
     }
-    j->rc = prepare_part(data, len, &j->part, j->err, sizeof j->err);
-    if (j->rc)
-        goto out;
-    j->rc = build_record(j, extra);
-    if (j->rc)
-        goto out;
-    arca_part_text t = {j->part.x.text, j->part.x.len};
-    j->rc = arca_record_docs(im->db, &j->rec, &t, &j->docs, j->err,
+    t[0].text = j->part.x.text;
+    t[0].len = j->part.x.len;
+    for (size_t i = 0; i < j->nkids; i++) {
+        t[1 + i].text = j->kids[i].po.x.text;
+        t[1 + i].len = j->kids[i].po.x.len;
+    }
+    j->rc = arca_record_docs(im->db, &j->rec, t, &j->docs, j->err,
                              sizeof j->err);
+    free(t);
 out:
     free(data);
     json_decref(extra);
-    /* The text is in the documents and the archive now. */
+    /* The texts are in the documents and the archive now. */
     if (j->rc == ARCA_OK && !im->opts->dry_run) {
-        free(j->part.x.text);
-        j->part.x.text = NULL;
-        j->part.x.len = j->part.x.cap = 0;
+        arca_extract_free(&j->part.x);
+        for (size_t i = 0; i < j->nkids; i++)
+            arca_extract_free(&j->kids[i].po.x);
     }
 }
 
@@ -685,11 +843,15 @@ static arca_status take_result(importer *im, job *j)
         im->sum.parts++;
         goto out;
     }
-    rc = pack_object(im, j->part.orig, j->part.size, j->part.orig_zdata,
-                     j->part.orig_z);
-    if (rc == ARCA_OK && j->part.has_text)
-        rc = pack_object(im, j->part.text, j->part.text_size,
-                         j->part.text_zdata, j->part.text_z);
+    for (size_t i = 0; rc == ARCA_OK && i <= j->nkids; i++) {
+        const part_out *po = i == 0 ? &j->part : &j->kids[i - 1].po;
+        if (po->orig_zdata)
+            rc = pack_object(im, po->orig, po->size, po->orig_zdata,
+                             po->orig_z);
+        if (rc == ARCA_OK && po->has_text)
+            rc = pack_object(im, po->text, po->text_size, po->text_zdata,
+                             po->text_z);
+    }
     if (rc)
         return rc;
     int changed = 0;

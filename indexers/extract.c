@@ -51,7 +51,105 @@ void arca_extract_free(arca_extract *x)
         free(x->fields[i].value);
     }
     free(x->fields);
+    for (size_t i = 0; i < x->nchildren; i++) {
+        free(x->children[i].name);
+        free(x->children[i].data);
+        free(x->children[i].note);
+    }
+    free(x->children);
     memset(x, 0, sizeof *x);
+}
+
+/* Members a single extraction may hand over, whatever the indexer. */
+#define MAX_CHILDREN 100000
+
+/* NAME as a display name: valid UTF-8, no "." or ".." segments, no
+ * leading or doubled "/", no control characters. */
+static char *clean_name(const char *name)
+{
+    size_t n = strlen(name);
+    char *out = malloc(n + 2), *o = out;
+    if (out == NULL)
+        return NULL;
+    const char *p = name;
+    while (*p) {
+        const char *seg = p;
+        while (*p && *p != '/' && *p != '\\')
+            p++;
+        size_t k = (size_t)(p - seg);
+        if (*p)
+            p++;
+        if (k == 0 || (k == 1 && seg[0] == '.') ||
+            (k == 2 && seg[0] == '.' && seg[1] == '.'))
+            continue;
+        if (o != out)
+            *o++ = '/';
+        for (size_t i = 0; i < k; i++)
+            *o++ = (unsigned char)seg[i] < 0x20 ? '_' : seg[i];
+    }
+    *o = '\0';
+    if (!arca_utf8_valid(out, (size_t)(o - out))) {
+        /* A legacy-encoded name (CP949 zips...): decoded as text is. */
+        char *dec = NULL, used[64];
+        size_t dlen;
+        if (arca_decode(out, (size_t)(o - out), NULL, &dec, &dlen, used) ==
+            ARCA_OK) {
+            free(out);
+            return dec;
+        }
+        free(dec);
+        for (char *q = out; *q; q++)
+            if ((unsigned char)*q >= 0x80)
+                *q = '_';
+    }
+    if (out[0] == '\0') {
+        free(out);
+        out = strdup("unnamed");
+    }
+    return out;
+}
+
+arca_status arca_extract_child(arca_extract *x, const char *name,
+                               const void *data, size_t len,
+                               const char *note)
+{
+    if (x->nchildren >= MAX_CHILDREN)
+        return ARCA_ELIMIT;
+    arca_child *c = realloc(x->children,
+                            (x->nchildren + 1) * sizeof *x->children);
+    if (c == NULL)
+        return ARCA_ENOMEM;
+    x->children = c;
+    c = &x->children[x->nchildren];
+    memset(c, 0, sizeof *c);
+    c->name = clean_name(name ? name : "");
+    /* A name that climbs out ("../../x") or starts at the root says
+     * something about the file: keep that as its note. */
+    char unsafe[512];
+    if (note == NULL && name && c->name &&
+        (name[0] == '/' || strncmp(name, "../", 3) == 0 ||
+         strstr(name, "/../") != NULL || strcmp(name, "..") == 0)) {
+        snprintf(unsafe, sizeof unsafe, "unsafe name \"%.200s\" kept as "
+                 "\"%.200s\"", name, c->name);
+        note = unsafe;
+    }
+    if (data) {
+        c->data = malloc(len ? len : 1);
+        if (c->data)
+            memcpy(c->data, data, len);
+        c->len = len;
+    }
+    c->note = note ? strdup(note) : NULL;
+    if (c->name == NULL || (data && c->data == NULL) ||
+        (note && c->note == NULL)) {
+        free(c->name);
+        free(c->data);
+        free(c->note);
+        return ARCA_ENOMEM;
+    }
+    x->nchildren++;
+    x->child_bytes += len;
+    return ARCA_OK;
 }
 
 /* The length of S[0..n) cut back so it does not end inside a character. */

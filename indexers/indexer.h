@@ -30,6 +30,10 @@ typedef struct arca_blob {
 
 typedef struct arca_limits {
     size_t max_text;         /* bytes of UTF-8 text kept per part */
+    uint64_t max_member;     /* bytes of one container member (0: 64 MiB) */
+    uint64_t max_members;    /* members taken from one container (0: 10000) */
+    uint64_t max_expanded;   /* bytes a container may expand to (0: 256 MiB) */
+    unsigned max_ratio;      /* inflated / compressed (0: 200) */
     unsigned max_depth;      /* HTML/XML nesting depth */
     int ocr;                 /* 1: read the text of images (and scans) */
     const char *ocr_langs;   /* tesseract languages ("kor+eng"), or NULL:
@@ -59,8 +63,24 @@ typedef struct arca_extract {
     char *charset;           /* encoding the text was decoded from */
     arca_kv *fields;         /* other metadata */
     size_t nfields;
+    struct arca_child *children;  /* members or attachments, for the core */
+    size_t nchildren;
+    uint64_t child_bytes;    /* their bytes, all told */
     char errmsg[256];        /* why the indexer failed */
 } arca_extract;
+
+/*
+ * A file inside the one being extracted: a container's member or a
+ * message's attachment.  The core detects and extracts it in its turn,
+ * as a part of the same record, within its limits on depth, count and
+ * bytes.  A member that was refused has no data and says why in NOTE.
+ */
+typedef struct arca_child {
+    char *name;              /* path inside the container, UTF-8 */
+    unsigned char *data;     /* malloc'd; NULL when refused */
+    size_t len;
+    char *note;              /* why it was refused, or NULL */
+} arca_child;
 
 void arca_extract_init(arca_extract *x, size_t max_text);
 void arca_extract_free(arca_extract *x);
@@ -70,6 +90,14 @@ arca_status arca_extract_append(arca_extract *x, const char *s, size_t n);
 arca_status arca_extract_set(arca_extract *x, char **slot, const char *s);
 arca_status arca_extract_field(arca_extract *x, const char *name,
                                const char *value);
+/*
+ * Hand the core a member NAME of LEN bytes (copied; NULL data with a NOTE
+ * for a refused one).  Names are made valid UTF-8 and stripped of "..",
+ * leading "/" and empty segments: a display name, never a path on disk.
+ */
+arca_status arca_extract_child(arca_extract *x, const char *name,
+                               const void *data, size_t len,
+                               const char *note);
 /* Fill x->errmsg (printf-style) and return ST. */
 arca_status arca_extract_fail(arca_extract *x, arca_status st,
                               const char *fmt, ...)
@@ -98,6 +126,8 @@ arca_status arca_ix_text(const arca_blob *in, arca_extract *out,
                          const arca_limits *lim);
 arca_status arca_ix_html(const arca_blob *in, arca_extract *out,
                          const arca_limits *lim);
+arca_status arca_ix_archive(const arca_blob *in, arca_extract *out,
+                            const arca_limits *lim);
 
 /* ---- Detection (detect.c) ---- */
 

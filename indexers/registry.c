@@ -20,6 +20,18 @@ static const struct arca_indexer indexers[] = {
     {"application/xml", "text", arca_ix_text, 0},
     {"application/javascript", "text", arca_ix_text, 0},
     {"inode/x-empty", "text", arca_ix_text, 0},   /* an empty file: no text */
+    {"application/zip", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
+    {"application/x-tar", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
+    {"application/gzip", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
+    {"application/x-gzip", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
+    {"application/x-bzip2", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
+    {"application/x-xz", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
+    {"application/zstd", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
+    {"application/x-7z-compressed", "archive", arca_ix_archive,
+     ARCA_IX_CONTAINER},
+    {"application/x-cpio", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
+    {"application/x-iso9660-image", "archive", arca_ix_archive,
+     ARCA_IX_CONTAINER},
     {"text/*", "text", arca_ix_text, 0},          /* family fallback */
 };
 

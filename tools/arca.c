@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -979,6 +980,9 @@ int main(int argc, char **argv)
     int i = 1;
 
     signal(SIGPIPE, SIG_IGN);
+    /* Names inside archives come out as UTF-8 only under a UTF-8 locale. */
+    if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+        setlocale(LC_CTYPE, "");
     c.dir = getenv("ARCA_DIR");
     while (i < argc && argv[i][0] == '-') {
         if (strcmp(argv[i], "-C") == 0 && i + 1 < argc) {
