@@ -171,23 +171,61 @@ static void test_registry_fuzz_corpora(void **state)
     }
 }
 
-/* Every indexer of the table runs on a small sample of its type. */
+/*
+ * Every indexer of the table runs on a sample of its type: the inline
+ * page for the text family, a fixture file for the others.  A new
+ * indexer without a row here fails this test until it has a sample.
+ */
+static const struct sample {
+    const char *indexer, *file, *words;
+} samples[] = {
+    {"html", NULL, "sample words"},
+    {"text", NULL, "sample words"},
+    {"archive", "archives/bundle.zip", "bundle/sotu"},
+    {"pdf", "pdf/a-text.pdf", ""},
+    {"ooxml", "office", ""},
+    {"odf", "office", ""},
+    {"hwp", "hwp", ""},
+    {"hwpx", "hwp", ""},
+    {"image", "images", ""},
+};
+
 static void test_registry_samples(void **state)
 {
     size_t n;
     const struct arca_indexer *t = arca_indexer_table(&n);
-    static const char sample[] =
+    static const char page[] =
         "<html><head><title>x</title></head><body>sample words</body></html>";
     (void)state;
     for (size_t i = 0; i < n; i++) {
-        arca_blob b = {(const unsigned char *)sample, sizeof sample - 1,
-                       "sample", t[i].mime, NULL};
+        const struct sample *sm = NULL;
+        for (size_t k = 0; k < sizeof samples / sizeof *samples; k++)
+            if (strcmp(samples[k].indexer, t[i].name) == 0)
+                sm = &samples[k];
+        if (sm == NULL)
+            fail_msg("indexer %s (%s) has no sample in test_text.c",
+                     t[i].name, t[i].mime);
+        if (sm->file != NULL && sm->words[0] == '\0')
+            continue;           /* its own unit test reads its samples */
+        char *data = NULL, *path = NULL;
+        size_t len = sizeof page - 1;
+        if (sm->file) {
+            assert_true(asprintf(&path, "%s/%s", testdata(), sm->file) > 0);
+            data = read_file(path, &len);
+            assert_non_null(data);
+        }
+        arca_blob b = {(const unsigned char *)(data ? data : page), len,
+                       sm->file ? sm->file : "sample", t[i].mime, NULL};
         arca_limits lim = {.max_text = 1 << 20};
         arca_extract x;
         arca_extract_init(&x, lim.max_text);
         assert_int_equal(t[i].fn(&b, &x, &lim), ARCA_OK);
-        assert_non_null(strstr(x.text, "sample words"));
+        if (strstr(x.text, sm->words) == NULL)
+            fail_msg("indexer %s: \"%s\" not in its sample's text",
+                     t[i].name, sm->words);
         arca_extract_free(&x);
+        free(data);
+        free(path);
     }
 }
 
