@@ -612,6 +612,21 @@ static void process_job(importer *im, arca_detector *det, job *j)
     j->rc = extract_part(det, base_name(j->path), data, len, &im->lim,
                          &j->part, j->err, sizeof j->err, j->warn,
                          sizeof j->warn);
+    if (j->rc == ARCA_EFORMAT || j->rc == ARCA_EUNSUPPORTED ||
+        j->rc == ARCA_ELIMIT) {
+        /* Damaged, locked or too much: the original is kept all the same,
+         * found by its name and fields, and the reason told. */
+        if (len > 0) {
+            snprintf(j->warn, sizeof j->warn, "%.250s", j->err);
+            j->err[0] = '\0';
+            arca_extract_free(&j->part.x);
+            free(j->part.meta);
+            j->part.meta = NULL;
+            j->part.has_text = 0;
+            j->part.charset[0] = '\0';
+            j->rc = ARCA_OK;
+        }
+    }
     if (j->rc)
         goto out;
     if (im->opts->dry_run)

@@ -128,6 +128,9 @@ arca_status arca_ix_html(const arca_blob *in, arca_extract *out,
                          const arca_limits *lim);
 arca_status arca_ix_archive(const arca_blob *in, arca_extract *out,
                             const arca_limits *lim);
+/* PDF (poppler-glib): see indexers/pdf-private.h for what it yields. */
+arca_status arca_ix_pdf(const arca_blob *in, arca_extract *out,
+                        const arca_limits *lim);
 
 /* ---- Detection (detect.c) ---- */
 

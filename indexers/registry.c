@@ -20,6 +20,7 @@ static const struct arca_indexer indexers[] = {
     {"application/xml", "text", arca_ix_text, 0},
     {"application/javascript", "text", arca_ix_text, 0},
     {"inode/x-empty", "text", arca_ix_text, 0},   /* an empty file: no text */
+    {"application/pdf", "pdf", arca_ix_pdf, 0},
     {"application/zip", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
     {"application/x-tar", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
     {"application/gzip", "archive", arca_ix_archive, ARCA_IX_CONTAINER},

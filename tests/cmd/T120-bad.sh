@@ -21,7 +21,7 @@ like "$(reasons empty.txt)" 'empty' "empty.txt: said to be empty"
 like "$(reasons invalid-utf8.txt)" 'invalid UTF-8' "invalid-utf8.txt: bad sequences reported"
 like "$(reasons not-a-zip.docx)" 'named \.docx but its content is text/plain' "not-a-zip.docx: name and content disagree"
 like "$(reasons path-traversal.zip)" 'unsafe name "../../evil.txt" kept as "evil.txt"' "path-traversal.zip: its climbing member name reported"
-like "$(reasons truncated.pdf)" 'application/pdf' "truncated.pdf: reported"
+like "$(reasons truncated.pdf)" 'pdf: damaged PDF' "truncated.pdf: reported as damaged, and archived"
 is "$(json .failed <"$TMP/sum.json")" 1 "only the empty file failed"
 is "$(arca -C "$C" search --json 'fellow citizens' | json .total)" 1 "the good file after the bad ones was imported"
 arca -C "$C" search --json 'lone continuation' >/dev/null
