@@ -128,6 +128,11 @@ arca_status arca_ix_html(const arca_blob *in, arca_extract *out,
                          const arca_limits *lim);
 arca_status arca_ix_archive(const arca_blob *in, arca_extract *out,
                             const arca_limits *lim);
+/* HWP 5 (libgsf) and HWPX (libarchive + libxml2): indexers/hwp.c. */
+arca_status arca_ix_hwp(const arca_blob *in, arca_extract *out,
+                        const arca_limits *lim);
+arca_status arca_ix_hwpx(const arca_blob *in, arca_extract *out,
+                         const arca_limits *lim);
 /* PDF (poppler-glib): see indexers/pdf-private.h for what it yields. */
 arca_status arca_ix_pdf(const arca_blob *in, arca_extract *out,
                         const arca_limits *lim);

@@ -21,6 +21,8 @@ static const struct arca_indexer indexers[] = {
     {"application/javascript", "text", arca_ix_text, 0},
     {"inode/x-empty", "text", arca_ix_text, 0},   /* an empty file: no text */
     {"application/pdf", "pdf", arca_ix_pdf, 0},
+    {"application/x-hwp", "hwp", arca_ix_hwp, 0},
+    {"application/hwp+zip", "hwpx", arca_ix_hwpx, 0},
     {"application/zip", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
     {"application/x-tar", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
     {"application/gzip", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
