@@ -222,6 +222,12 @@ arca_status arca_record_docs(arca_db *db, const arca_cat_record *r,
                                 stem_lang_of(r->lang));
         if (rc == ARCA_OK && p->name)
             rc = arca_xdoc_text(d, "", p->name, strlen(p->name), 2, NULL);
+        /* A file is found by its own name too ("metadata.pdf"). */
+        if (rc == ARCA_OK && p->seq == 0 && r->source) {
+            const char *base = strrchr(r->source, '/');
+            base = base ? base + 1 : r->source;
+            rc = arca_xdoc_text(d, "", base, strlen(base), 2, NULL);
+        }
         if (rc == ARCA_OK && text && len)
             rc = arca_xdoc_text(d, "", text, len, 1, stem_lang_of(lang));
         free(loaded);

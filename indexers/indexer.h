@@ -133,6 +133,11 @@ arca_status arca_ix_hwp(const arca_blob *in, arca_extract *out,
                         const arca_limits *lim);
 arca_status arca_ix_hwpx(const arca_blob *in, arca_extract *out,
                          const arca_limits *lim);
+/* OOXML (DOCX, XLSX, PPTX) and ODF (ODT, ODS, ODP): indexers/office.c. */
+arca_status arca_ix_ooxml(const arca_blob *in, arca_extract *out,
+                          const arca_limits *lim);
+arca_status arca_ix_odf(const arca_blob *in, arca_extract *out,
+                        const arca_limits *lim);
 /* PDF (poppler-glib): see indexers/pdf-private.h for what it yields. */
 arca_status arca_ix_pdf(const arca_blob *in, arca_extract *out,
                         const arca_limits *lim);
