@@ -222,6 +222,19 @@ arca_status arca_record_docs(arca_db *db, const arca_cat_record *r,
                                 stem_lang_of(r->lang));
         if (rc == ARCA_OK && p->name)
             rc = arca_xdoc_text(d, "", p->name, strlen(p->name), 2, NULL);
+        /* Extracted fields (a camera, keywords, a description) are
+         * words of the part too. */
+        if (rc == ARCA_OK && p->meta) {
+            json_t *meta = json_loads(p->meta, 0, NULL);
+            const char *key;
+            json_t *v;
+            json_object_foreach(meta, key, v) {
+                if (rc == ARCA_OK && json_is_string(v))
+                    rc = arca_xdoc_text(d, "", json_string_value(v),
+                                        json_string_length(v), 1, NULL);
+            }
+            json_decref(meta);
+        }
         /* A file is found by its own name too ("metadata.pdf"). */
         if (rc == ARCA_OK && p->seq == 0 && r->source) {
             const char *base = strrchr(r->source, '/');

@@ -138,6 +138,9 @@ arca_status arca_ix_ooxml(const arca_blob *in, arca_extract *out,
                           const arca_limits *lim);
 arca_status arca_ix_odf(const arca_blob *in, arca_extract *out,
                         const arca_limits *lim);
+/* Images: EXIF (libexif) and, with lim->ocr, text (tesseract). */
+arca_status arca_ix_image(const arca_blob *in, arca_extract *out,
+                          const arca_limits *lim);
 /* PDF (poppler-glib): see indexers/pdf-private.h for what it yields. */
 arca_status arca_ix_pdf(const arca_blob *in, arca_extract *out,
                         const arca_limits *lim);

@@ -21,6 +21,11 @@ static const struct arca_indexer indexers[] = {
     {"application/javascript", "text", arca_ix_text, 0},
     {"inode/x-empty", "text", arca_ix_text, 0},   /* an empty file: no text */
     {"application/pdf", "pdf", arca_ix_pdf, 0},
+    {"image/jpeg", "image", arca_ix_image, 0},
+    {"image/png", "image", arca_ix_image, 0},
+    {"image/tiff", "image", arca_ix_image, 0},
+    {"image/gif", "image", arca_ix_image, 0},
+    {"image/webp", "image", arca_ix_image, 0},
     {"application/x-hwp", "hwp", arca_ix_hwp, 0},
 #define OOXML "application/vnd.openxmlformats-officedocument."
 #define ODF "application/vnd.oasis.opendocument."

@@ -979,6 +979,16 @@ int main(int argc, char **argv)
     cli c = {0};
     int i = 1;
 
+    /*
+     * Tesseract parallelises each page with OpenMP, and its threads spin
+     * against arca's own extraction threads: four times slower here.  The
+     * OpenMP runtime reads its limit when it loads, before main(), so the
+     * limit is set and the program started again, once.
+     */
+    if (getenv("OMP_THREAD_LIMIT") == NULL &&
+        setenv("OMP_THREAD_LIMIT", "1", 1) == 0)
+        execv("/proc/self/exe", argv);  /* on failure, just go on */
+
     signal(SIGPIPE, SIG_IGN);
     /* Names inside archives come out as UTF-8 only under a UTF-8 locale. */
     if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)

@@ -13,11 +13,11 @@ C=$TMP/c
 arca init "$C" >/dev/null
 dirs=""
 for d in pdf hwp office images; do [ -d "$DATA/$d" ] && dirs="$dirs $DATA/$d"; done
-checks=11
+checks=14
 have_corpus && checks=$((checks + 3))
 plan $((1 + checks))
 # shellcheck disable=SC2086
-arca -C "$C" import --json $dirs >"$TMP/sum.json"
+arca -C "$C" import --ocr --json $dirs >"$TMP/sum.json"
 is "$(jq -r .failed <"$TMP/sum.json")" 0 "the samples import without failures"
 
 finds '"second page" bye' application/pdf
@@ -31,6 +31,9 @@ finds '김프 윌버 type:application/vnd.openxmlformats-officedocument.presenta
       application/vnd.openxmlformats-officedocument.presentationml.presentation
 finds 'Кисть' application/vnd.oasis.opendocument.text
 finds 'title:"State of the Union" 1906' application/vnd.oasis.opendocument.presentation
+finds '"Context Help" type:image/png' image/png
+finds '문맥 도움말 type:image/png' image/png
+finds 'NIKON D2H' image/jpeg
 like "$(jq -r '.warnings[] | select(.path | endswith("encrypted.pdf")) | .warning' <"$TMP/sum.json")" \
      'needs a password' "an encrypted PDF is archived with the reason"
 like "$(arca -C "$C" search --json 'type:application/pdf metadata.pdf' | jq -r '.hits[0].date')" '^2023-12-13$' \
