@@ -112,11 +112,12 @@ DEMO_DIR ?= $(O)/demo
 demo: all
 	@rm -rf $(DEMO_DIR)
 	$(ARCA) init $(DEMO_DIR)
-	$(ARCA) -C $(DEMO_DIR) import tests/data/sotu tests/data/html \
-	  tests/data/encodings tests/data/announcement
+	$(ARCA) -C $(DEMO_DIR) import --ocr tests/data/sotu tests/data/html \
+	  tests/data/encodings tests/data/announcement tests/data/pdf \
+	  tests/data/hwp tests/data/office tests/data/images tests/data/archives
 	$(ARCA) -C $(DEMO_DIR) search --limit 3 'union year:1850..1869'
 	$(ARCA) -C $(DEMO_DIR) search --limit 3 '경주 board:news'
-	$(ARCA) -C $(DEMO_DIR) search --limit 3 --facet lang 필터
+	$(ARCA) -C $(DEMO_DIR) search --limit 3 --facet type 개똥이 OR 필터
 	@echo
 	@echo "The sample collection is in $(DEMO_DIR). Try:"
 	@echo "  export ARCA_DIR=$(abspath $(DEMO_DIR)) PATH=$(abspath $(O)):\$$PATH"
