@@ -23,6 +23,12 @@ check_tree() {
     # whose titles are the same (untranslated pages share their English
     # title across languages) cannot be told apart by the title alone: a
     # page shared by K titles counts when it ranks within max(3, K).
+    if [ -n "${ARCA_SANITIZE:-}" ] && [ "$name" = corpus ]; then
+        # 750 searches under the sanitizers teach nothing the fixtures
+        # do not: the ranking is measured in the plain run.
+        for lang in en ja ko ru zh_CN; do skip "$name: $lang titles (sanitizer run)"; done
+        return
+    fi
     while IFS=$'\t' read -r id path; do
         arca -C "$C" show --json "$id" | jq -r .title
     done <"$TMP/$name.ids" >"$TMP/$name.titles"
