@@ -523,13 +523,13 @@ static arca_status fsync_dir(const char *path)
 arca_status arca_objects_sync(arca_objects *os)
 {
     arca_status rc = ARCA_OK;
-    unsigned char todo[NFANOUT];
+    unsigned char to_sync[NFANOUT];
     int root, parent, i;
     char path[PATH_MAX];
 
     /* Take the set; what other threads add meanwhile waits for next time. */
     pthread_mutex_lock(&os->lock);
-    memcpy(todo, os->dirty, sizeof todo);
+    memcpy(to_sync, os->dirty, sizeof to_sync);
     memset(os->dirty, 0, sizeof os->dirty);
     root = os->root_dirty;
     parent = os->parent_dirty;
@@ -537,13 +537,13 @@ arca_status arca_objects_sync(arca_objects *os)
     pthread_mutex_unlock(&os->lock);
 
     for (i = 0; i < NFANOUT; i++) {
-        if (!todo[i])
+        if (!to_sync[i])
             continue;
         fanout_path(os, i, path);
         rc = fsync_dir(path);
         if (rc)
             goto out;
-        todo[i] = 0;
+        to_sync[i] = 0;
     }
     if (root) {
         rc = fsync_dir(os->root);
@@ -564,7 +564,7 @@ out:
         /* Put back what was not synced, so a later call tries again. */
         pthread_mutex_lock(&os->lock);
         for (i = 0; i < NFANOUT; i++)
-            os->dirty[i] |= todo[i];
+            os->dirty[i] |= to_sync[i];
         os->root_dirty |= root;
         os->parent_dirty |= parent;
         pthread_mutex_unlock(&os->lock);
