@@ -2,7 +2,8 @@
  * image-private.h: the image indexer's entry point (indexers/image.c),
  * for the registry, its unit test and its fuzz target until indexer.h
  * declares it.  Uses libexif for metadata, leptonica to read pixels and
- * tesseract's C API for OCR; nothing else of arca needs to know that.
+ * tesseract's C API for OCR, which the PDF indexer shares for scanned
+ * pages (arca_ocr_pixels); nothing else of arca needs to know that.
  */
 #ifndef ARCA_IMAGE_PRIVATE_H
 #define ARCA_IMAGE_PRIVATE_H
@@ -38,6 +39,29 @@
  */
 arca_status arca_ix_image(const arca_blob *in, arca_extract *out,
                           const arca_limits *lim);
+
+/*
+ * Read the text of raw pixels with the same engines, languages and time
+ * limit as images: PIX holds H rows of STRIDE bytes, each row W pixels of
+ * BYTES_PER_PIXEL bytes (1: grey; 3: R, G, B; 4: R, G, B, A).  The text,
+ * if any, is appended to OUT; the pixels stay the caller's (tesseract
+ * copies them).  For the PDF indexer, which renders scanned pages.
+ * Return value: ARCA_OK; ARCA_EINVAL (the sizes do not describe an
+ * image); ARCA_ELIMIT (more than ARCA_IMAGE_MAX_PIXELS pixels, or
+ * tesseract gave up after ARCA_IMAGE_OCR_MSECS); ARCA_EUNSUPPORTED (no
+ * language data, or the languages asked for are missing); ARCA_ENOMEM.
+ * Each failure says why in out->errmsg.
+ */
+arca_status arca_ocr_pixels(const unsigned char *pix, int w, int h,
+                            int bytes_per_pixel, int stride,
+                            const arca_limits *lim, arca_extract *out);
+
+/*
+ * For `arca formats`: tesseract's VERSION, and which of the default
+ * languages (kor eng chi_sim jpn rus) are INSTALLED, as "kor+eng", or ""
+ * when none is.  Both are static strings.
+ */
+void arca_ocr_info(const char **version, const char **installed);
 
 /* Delete the calling thread's tesseract engine now (a thread that exits
  * has its engine deleted anyway; the main thread may call this before

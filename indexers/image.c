@@ -5,7 +5,10 @@
  * (found here in the JPEG APP1 segment, the TIFF header itself, the PNG
  * eXIf chunk or the WebP EXIF chunk, and parsed by libexif) gives the
  * date taken, the camera, the place and the captions.  When lim->ocr is
- * set the pixels are decoded by leptonica and read by tesseract.
+ * set the pixels are decoded by leptonica and read by tesseract.  The
+ * same OCR path reads raw pixels for other indexers (arca_ocr_pixels: the
+ * pages of a scanned PDF), sharing the engines, the choice of languages
+ * and the deadline.
  *
  * Bounds: images of more than ARCA_IMAGE_MAX_PIXELS are refused before
  * decoding (and checked again after); tesseract has a deadline per image;
@@ -19,6 +22,7 @@
  * in a pthread key, deleted when the thread exits.  The default language
  * list is worked out once per process (pthread_once).
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -730,6 +734,15 @@ static arca_status ocr_langs(const arca_limits *lim, arca_extract *out,
     return ARCA_OK;
 }
 
+/* Which of the default languages are installed, and the engine's
+ * version: for `arca formats`. */
+void arca_ocr_info(const char **version, const char **installed)
+{
+    pthread_once(&langs_once, find_langs);
+    *version = TessVersion();
+    *installed = installed_langs;
+}
+
 /* PIX in a depth tesseract takes (1, 8 or 32 bits, no colour map). */
 static PIX *ocr_ready(PIX *pix)
 {
@@ -748,13 +761,24 @@ static PIX *ocr_ready(PIX *pix)
     return pix;
 }
 
-static arca_status ocr(const arca_blob *in, arca_extract *out,
-                       const arca_limits *lim, int iff)
+/*
+ * What tesseract is to read: a leptonica PIX (an image file's pixels),
+ * or raw pixels (a rendered PDF page), W x H of BPP bytes each (grey,
+ * RGB or RGBA), STRIDE bytes a row; both stay the caller's.
+ */
+struct pixels {
+    PIX *pix;
+    const unsigned char *data;
+    int w, h, bpp, stride;
+};
+
+/* Read the text of IMG in the languages of LIM, appended to OUT. */
+static arca_status recognize(const struct pixels *img, const arca_limits *lim,
+                             arca_extract *out)
 {
-    const char *langs, *fmt = format_name(iff);
+    const char *langs;
     TessBaseAPI *api = NULL;
     ETEXT_DESC *monitor = NULL;
-    PIX *pix = NULL;
     char *text = NULL, *clean = NULL;
     char used[64];
     size_t len;
@@ -763,26 +787,6 @@ static arca_status ocr(const arca_blob *in, arca_extract *out,
     rc = ocr_langs(lim, out, &langs);
     if (rc)
         goto out;
-    pix = pixReadMem(in->data, in->len);
-    if (pix == NULL) {
-        rc = arca_extract_fail(out, ARCA_EFORMAT,
-                               "damaged %s image: its pixels do not decode",
-                               fmt);
-        goto out;
-    }
-    if ((uint64_t)pixGetWidth(pix) * (uint64_t)pixGetHeight(pix) >
-        ARCA_IMAGE_MAX_PIXELS) {
-        rc = arca_extract_fail(out, ARCA_ELIMIT,
-                               "%dx%d image: more pixels than the OCR limit "
-                               "(%llu)", pixGetWidth(pix), pixGetHeight(pix),
-                               (unsigned long long)ARCA_IMAGE_MAX_PIXELS);
-        goto out;
-    }
-    pix = ocr_ready(pix);
-    if (pix == NULL) {
-        rc = arca_extract_fail(out, ARCA_ENOMEM, "out of memory");
-        goto out;
-    }
     rc = engine_get(out, langs, &api);
     if (rc)
         goto out;
@@ -792,7 +796,11 @@ static arca_status ocr(const arca_blob *in, arca_extract *out,
         goto out;
     }
     TessMonitorSetDeadlineMSecs(monitor, ARCA_IMAGE_OCR_MSECS);
-    TessBaseAPISetImage2(api, pix);
+    if (img->pix != NULL)
+        TessBaseAPISetImage2(api, img->pix);
+    else
+        TessBaseAPISetImage(api, img->data, img->w, img->h, img->bpp,
+                            img->stride);
     if (TessBaseAPIRecognize(api, monitor) != 0) {
         rc = arca_extract_fail(out, ARCA_ELIMIT,
                                "OCR gave up (over %d s, or the image is "
@@ -816,8 +824,69 @@ out:
     if (text != NULL)
         TessDeleteText(text);
     free(clean);
-    pixDestroy(&pix);
     return rc;
+}
+
+static arca_status ocr(const arca_blob *in, arca_extract *out,
+                       const arca_limits *lim, int iff)
+{
+    const char *langs, *fmt = format_name(iff);
+    struct pixels img = {0};
+    arca_status rc;
+
+    /* The languages first: a missing one is found before decoding. */
+    rc = ocr_langs(lim, out, &langs);
+    if (rc)
+        goto out;
+    img.pix = pixReadMem(in->data, in->len);
+    if (img.pix == NULL) {
+        rc = arca_extract_fail(out, ARCA_EFORMAT,
+                               "damaged %s image: its pixels do not decode",
+                               fmt);
+        goto out;
+    }
+    if ((uint64_t)pixGetWidth(img.pix) * (uint64_t)pixGetHeight(img.pix) >
+        ARCA_IMAGE_MAX_PIXELS) {
+        rc = arca_extract_fail(out, ARCA_ELIMIT,
+                               "%dx%d image: more pixels than the OCR limit "
+                               "(%llu)", pixGetWidth(img.pix),
+                               pixGetHeight(img.pix),
+                               (unsigned long long)ARCA_IMAGE_MAX_PIXELS);
+        goto out;
+    }
+    img.pix = ocr_ready(img.pix);
+    if (img.pix == NULL) {
+        rc = arca_extract_fail(out, ARCA_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = recognize(&img, lim, out);
+out:
+    pixDestroy(&img.pix);
+    return rc;
+}
+
+arca_status arca_ocr_pixels(const unsigned char *pix, int w, int h,
+                            int bytes_per_pixel, int stride,
+                            const arca_limits *lim, arca_extract *out)
+{
+    struct pixels img = {NULL, pix, w, h, bytes_per_pixel, stride};
+
+    pthread_once(&once, init_once);
+    if (pix == NULL || w <= 0 || h <= 0 ||
+        (bytes_per_pixel != 1 && bytes_per_pixel != 3 &&
+         bytes_per_pixel != 4) ||
+        stride / bytes_per_pixel < w ||
+        (uint64_t)stride * (uint64_t)h > INT_MAX)  /* tesseract's int math */
+        return arca_extract_fail(out, ARCA_EINVAL,
+                                 "OCR: not an image of %dx%d pixels, %d "
+                                 "bytes each, %d bytes a row", w, h,
+                                 bytes_per_pixel, stride);
+    if ((uint64_t)w * (uint64_t)h > ARCA_IMAGE_MAX_PIXELS)
+        return arca_extract_fail(out, ARCA_ELIMIT,
+                                 "%dx%d image: more pixels than the OCR "
+                                 "limit (%llu)", w, h,
+                                 (unsigned long long)ARCA_IMAGE_MAX_PIXELS);
+    return recognize(&img, lim, out);
 }
 
 /* ---- The indexer ---- */

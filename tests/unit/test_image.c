@@ -5,7 +5,10 @@
  * as the share of the expected words found (printed per image); damaged
  * images (truncated JPEG and PNG, garbage behind a PNG signature) give
  * ARCA_EFORMAT with a reason; oversized images are refused before
- * decoding; the text cap holds; several threads run OCR at once.
+ * decoding; the text cap holds; several threads run OCR at once; raw
+ * pixels (grey, RGB, RGBA, rows with padding) read through
+ * arca_ocr_pixels, appended after text already there, and its refusals
+ * (sizes that describe no image, too many pixels, missing languages).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -555,6 +558,123 @@ static void test_ocr_formats(void **state)
     pixDestroy(&rgb);
 }
 
+/* ---- Raw pixels (arca_ocr_pixels) ---- */
+
+/* The OCR fixture as raw pixels of BPP bytes (1 grey, 3 RGB, 4 RGBA),
+ * rows of *stride bytes with PAD bytes of junk after each (malloc'd). */
+static unsigned char *raw_fixture(int bpp, int pad, int *w, int *h,
+                                  int *stride)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/scan-mixed-titles.png", fixtures());
+    PIX *pix = pixRead(path);
+    assert_non_null(pix);
+    PIX *grey = pixConvertTo8(pix, 0);
+    assert_non_null(grey);
+    *w = pixGetWidth(grey);
+    *h = pixGetHeight(grey);
+    *stride = *w * bpp + pad;
+    unsigned char *buf = malloc((size_t)*stride * (size_t)*h);
+    assert_non_null(buf);
+    memset(buf, 0x5A, (size_t)*stride * (size_t)*h);
+    for (int y = 0; y < *h; y++) {
+        l_uint32 *line = pixGetData(grey) + y * pixGetWpl(grey);
+        unsigned char *row = buf + (size_t)y * (size_t)*stride;
+        for (int x = 0; x < *w; x++) {
+            unsigned char v = (unsigned char)GET_DATA_BYTE(line, x);
+            for (int c = 0; c < bpp; c++)
+                row[x * bpp + c] = c == 3 ? 255 : v;
+        }
+    }
+    pixDestroy(&pix);
+    pixDestroy(&grey);
+    return buf;
+}
+
+static void test_ocr_pixels(void **state)
+{
+    (void)state;
+    static const struct {
+        int bpp, pad;
+    } shapes[] = {{1, 0}, {1, 13}, {3, 0}, {4, 8}};
+    arca_limits lim = {.max_text = ARCA_DEFAULT_MAX_TEXT, .ocr = 1,
+                       .ocr_langs = "kor+eng"};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        int w, h, stride;
+        unsigned char *px =
+            raw_fixture(shapes[i].bpp, shapes[i].pad, &w, &h, &stride);
+        arca_extract x;
+        arca_extract_init(&x, lim.max_text);
+        /* The text is appended to what is there. */
+        assert_int_equal(arca_extract_append(&x, "before\n", 7), ARCA_OK);
+        arca_status rc =
+            arca_ocr_pixels(px, w, h, shapes[i].bpp, stride, &lim, &x);
+        if (rc != ARCA_OK)
+            fail_msg("%d bytes a pixel: %s", shapes[i].bpp, x.errmsg);
+        assert_true(strncmp(x.text, "before\n", 7) == 0);
+        if (strstr(x.text, "Image Window") == NULL ||
+            strstr(x.text, "이미지") == NULL)
+            fail_msg("%d bytes a pixel, %d of padding: OCR text lacks "
+                     "\"Image Window\" or \"이미지\": %s",
+                     shapes[i].bpp, shapes[i].pad, x.text);
+        assert_true(arca_utf8_valid(x.text, x.len));
+        arca_extract_free(&x);
+        free(px);
+    }
+}
+
+static void test_ocr_pixels_refused(void **state)
+{
+    (void)state;
+    unsigned char px[64] = {0};
+    arca_limits lim = {.max_text = ARCA_DEFAULT_MAX_TEXT, .ocr = 1,
+                       .ocr_langs = "eng"};
+    static const struct {
+        int w, h, bpp, stride;
+    } bad[] = {{0, 4, 1, 4},  {4, 0, 1, 4},  {-4, 4, 1, 4}, {4, 4, 2, 8},
+               {4, 4, 1, 3},  {4, 4, 3, 11}, {4, 4, 4, -16}, {4, 4, 0, 4},
+               {4, 1024, 1, 1 << 22}};
+    arca_extract x;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        arca_extract_init(&x, lim.max_text);
+        arca_status rc = arca_ocr_pixels(px, bad[i].w, bad[i].h, bad[i].bpp,
+                                         bad[i].stride, &lim, &x);
+        if (rc != ARCA_EINVAL)
+            fail_msg("%dx%d, %d bytes a pixel, %d a row: want ARCA_EINVAL, "
+                     "got %d", bad[i].w, bad[i].h, bad[i].bpp, bad[i].stride,
+                     rc);
+        assert_true(x.errmsg[0] != '\0');
+        assert_int_equal(x.len, 0);
+        arca_extract_free(&x);
+    }
+    arca_extract_init(&x, lim.max_text);
+    assert_int_equal(arca_ocr_pixels(NULL, 4, 4, 1, 4, &lim, &x),
+                     ARCA_EINVAL);
+    arca_extract_free(&x);
+
+    /* Refused on its sizes alone: no pixel is read. */
+    arca_extract_init(&x, lim.max_text);
+    assert_int_equal(arca_ocr_pixels(px, 20000, 20000, 1, 20000, &lim, &x),
+                     ARCA_ELIMIT);
+    assert_non_null(strstr(x.errmsg, "20000x20000"));
+    arca_extract_free(&x);
+
+    /* A blank image reads as nothing; missing languages are named. */
+    unsigned char white[32 * 32];
+    memset(white, 255, sizeof white);
+    arca_extract_init(&x, lim.max_text);
+    assert_int_equal(arca_ocr_pixels(white, 32, 32, 1, 32, &lim, &x),
+                     ARCA_OK);
+    assert_int_equal(strspn(x.text, " \n"), x.len);
+    arca_extract_free(&x);
+    lim.ocr_langs = "xx_none";
+    arca_extract_init(&x, lim.max_text);
+    assert_int_equal(arca_ocr_pixels(white, 32, 32, 1, 32, &lim, &x),
+                     ARCA_EUNSUPPORTED);
+    assert_non_null(strstr(x.errmsg, "xx_none"));
+    arca_extract_free(&x);
+}
+
 struct job {
     const char *png;
     size_t len;
@@ -613,6 +733,8 @@ int main(void)
         cmocka_unit_test(test_ocr_cap_and_langs),
         cmocka_unit_test(test_ocr_formats),
         cmocka_unit_test(test_ocr_threads),
+        cmocka_unit_test(test_ocr_pixels),
+        cmocka_unit_test(test_ocr_pixels_refused),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     arca_image_thread_release();

@@ -5,9 +5,12 @@
  * text; a font whose ToUnicode map gives surrogates; encrypted PDFs (a
  * user password refuses, an owner password alone does not); damaged and
  * foreign bytes; the text cap and the page cap; silence on stdout and
- * stderr; several threads at once; and, when the shared corpus is
- * there, every PDF in it, with its page count checked against the
- * corpus manifest.
+ * stderr; several threads at once; OCR of scanned pages (Korean and
+ * English words found, the scan's text in its page's place between text
+ * pages, nothing read without OCR, missing languages, the OCR page cap,
+ * pages of absurd sizes, threads); and, when the shared corpus is there,
+ * every PDF in it, with its page count checked against the corpus
+ * manifest.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,16 +27,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "indexers/image-private.h"
 #include "indexers/indexer-private.h"
 #include "indexers/pdf-private.h"
 
-/* Index DATA as a PDF into X (initialised here); checks the text's form. */
-static arca_status index_pdf(const void *data, size_t len, const char *name,
-                             size_t max_text, arca_extract *x)
+/* Index DATA as a PDF into X (initialised here), with OCR in LANGS when
+ * OCR is set; checks the text's form. */
+static arca_status index_pdf_ocr(const void *data, size_t len,
+                                 const char *name, size_t max_text, int ocr,
+                                 const char *langs, arca_extract *x)
 {
     arca_blob b = {data, len, name, "application/pdf", NULL};
     arca_limits lim = {.max_text = max_text ? max_text
-                                                : ARCA_DEFAULT_MAX_TEXT};
+                                                : ARCA_DEFAULT_MAX_TEXT,
+                       .ocr = ocr,
+                       .ocr_langs = langs};
     arca_extract_init(x, lim.max_text);
     arca_status rc = arca_ix_pdf(&b, x, &lim);
     assert_non_null(x->text);
@@ -47,6 +55,12 @@ static arca_status index_pdf(const void *data, size_t len, const char *name,
             assert_non_null(strstr(x->errmsg, name));
     }
     return rc;
+}
+
+static arca_status index_pdf(const void *data, size_t len, const char *name,
+                             size_t max_text, arca_extract *x)
+{
+    return index_pdf_ocr(data, len, name, max_text, 0, NULL, x);
 }
 
 /* Index the file at PATH; its status is returned, X is filled. */
@@ -465,6 +479,321 @@ static void test_threads(void **state)
     assert_int_equal(jobs[0].len, strlen(metadata_text));
 }
 
+/* ---- OCR of scanned pages ---- */
+
+/* Index the shipped fixture NAME with OCR (or not), which must succeed. */
+static void index_scan(const char *name, int ocr, const char *langs,
+                       size_t max_text, arca_extract *x)
+{
+    char path[4096];
+    size_t len;
+    snprintf(path, sizeof path, "%s/pdf/%s", testdata(), name);
+    char *data = read_file(path, &len);
+    if (data == NULL)
+        fail_msg("cannot read %s", path);
+    if (index_pdf_ocr(data, len, path, max_text, ocr, langs, x) != ARCA_OK)
+        fail_msg("%s: %s", path, x->errmsg);
+    free(data);
+}
+
+static void assert_no_field(const arca_extract *x, const char *name)
+{
+    const char *v = field(x, name);
+    if (v != NULL)
+        fail_msg("field %s: want none, got \"%s\"", name, v);
+}
+
+/* The share of the words of EXPECTED (punctuation around them dropped)
+ * found in TEXT; their count to *nwords. */
+static double word_share(const char *expected, const char *text,
+                         size_t *nwords)
+{
+    char *copy = strdup(expected), *save = NULL;
+    size_t found = 0, total = 0;
+    assert_non_null(copy);
+    for (char *w = strtok_r(copy, " \t\r\n", &save); w != NULL;
+         w = strtok_r(NULL, " \t\r\n", &save)) {
+        size_t n = strlen(w);
+        while (n > 0 && strchr(".,;:()\"'", w[n - 1]) != NULL)
+            w[--n] = '\0';
+        if (n == 0)
+            continue;
+        total++;
+        found += strstr(text, w) != NULL;
+    }
+    free(copy);
+    *nwords = total;
+    return total ? (double)found / total : 0;
+}
+
+/* scan.pdf: one page holding a scan of Korean and English paragraphs, no
+ * text layer. */
+static void test_scan_ocr(void **state)
+{
+    char path[4096];
+    size_t elen, n;
+    arca_extract x;
+    (void)state;
+    snprintf(path, sizeof path, "%s/pdf/scan.expected.txt", testdata());
+    char *expected = read_file(path, &elen);
+    assert_non_null(expected);
+    expected = realloc(expected, elen + 1);
+    assert_non_null(expected);
+    expected[elen] = '\0';
+
+    index_scan("scan.pdf", 1, "kor+eng", 0, &x);
+    double share = word_share(expected, x.text, &n);
+    printf("# OCR scan.pdf kor+eng: %zu words, %.1f %% found\n", n,
+           100 * share);
+    assert_true(share >= 0.7);
+    assert_has(&x, "rectangular selection");
+    assert_has(&x, "마우스");
+    assert_has(&x, "화살표");
+    assert_field(&x, "pages", "1");
+    assert_field(&x, "pages_without_text", "1");
+    assert_field(&x, "pages_ocr", "1");
+    assert_no_field(&x, "pages_ocr_skipped");
+    assert_no_field(&x, "ocr_note");
+    assert_string_equal(x.title, "A scanned page");
+    /* The page's text ends where its last line does. */
+    assert_true(x.len > 0 && x.text[x.len - 1] != '\n');
+    arca_extract_free(&x);
+    free(expected);
+}
+
+static void test_scan_without_ocr(void **state)
+{
+    arca_extract x;
+    (void)state;
+    index_scan("scan.pdf", 0, NULL, 0, &x);
+    assert_int_equal(x.len, 0);
+    assert_field(&x, "pages_without_text", "1");
+    assert_no_field(&x, "pages_ocr");
+    assert_no_field(&x, "pages_ocr_skipped");
+    assert_string_equal(x.title, "A scanned page");
+    arca_extract_free(&x);
+
+    /* Without any page lacking text, OCR on changes nothing. */
+    index_scan("a-text.pdf", 1, "eng", 0, &x);
+    assert_has(&x, "This is the second page.");
+    assert_no_field(&x, "pages_without_text");
+    assert_no_field(&x, "pages_ocr");
+    arca_extract_free(&x);
+}
+
+static const char mixed_text[] = "Page one: the text layer comes first.\n"
+                                 "Page three: the text layer comes last.";
+
+/* mixed-scan.pdf: a text page, a scanned page, a text page. */
+static void test_mixed_order(void **state)
+{
+    arca_extract x;
+    (void)state;
+    index_scan("mixed-scan.pdf", 0, NULL, 0, &x);
+    assert_string_equal(x.text, mixed_text);
+    assert_field(&x, "pages_without_text", "1");
+    arca_extract_free(&x);
+
+    index_scan("mixed-scan.pdf", 1, "kor+eng", 0, &x);
+    char *one = strstr(x.text, "Page one: the text layer comes first.");
+    char *help = strstr(x.text, "Context Help");
+    char *window = strstr(x.text, "Image Window");
+    char *korean = strstr(x.text, "이미지");
+    char *three = strstr(x.text, "Page three: the text layer comes last.");
+    if (!one || !help || !window || !korean || !three)
+        fail_msg("a page is missing from the text:\n%s", x.text);
+    /* In page order, each page's text on lines of its own. */
+    assert_true(one == x.text);
+    assert_true(one < help && help < window && window < three);
+    assert_true(korean < three);
+    assert_true(three[-1] == '\n');
+    assert_true(one[strlen("Page one: the text layer comes first.")] ==
+                '\n');
+    assert_string_equal(three, "Page three: the text layer comes last.");
+    assert_field(&x, "pages", "3");
+    assert_field(&x, "pages_without_text", "1");
+    assert_field(&x, "pages_ocr", "1");
+    arca_extract_free(&x);
+}
+
+static void test_ocr_missing_langs(void **state)
+{
+    arca_extract x;
+    (void)state;
+    /* The languages are missing: the text layer is kept, the scanned
+     * page is counted as skipped, and the note says why. */
+    index_scan("mixed-scan.pdf", 1, "xx_none", 0, &x);
+    assert_string_equal(x.text, mixed_text);
+    assert_field(&x, "pages_without_text", "1");
+    assert_field(&x, "pages_ocr", "0");
+    assert_field(&x, "pages_ocr_skipped", "1");
+    const char *note = field(&x, "ocr_note");
+    assert_non_null(note);
+    assert_non_null(strstr(note, "page 2"));
+    assert_non_null(strstr(note, "xx_none"));
+    assert_int_equal(x.errmsg[0], '\0');
+    arca_extract_free(&x);
+}
+
+static void test_ocr_text_cap(void **state)
+{
+    arca_extract x;
+    (void)state;
+    index_scan("scan.pdf", 1, "eng", 16, &x);
+    assert_true(x.truncated);
+    assert_true(x.len > 0 && x.len <= 16);
+    assert_field(&x, "pages_ocr", "1");
+    arca_extract_free(&x);
+
+    /* The cap is reached on page one: the scan is not even rendered. */
+    index_scan("mixed-scan.pdf", 1, "eng", 10, &x);
+    assert_true(x.truncated);
+    assert_string_equal(x.text, "Page one: ");
+    assert_no_field(&x, "pages_ocr");
+    arca_extract_free(&x);
+}
+
+/* A PDF of N pages with no content, each with the media box BOX
+ * (open_memstream'd). */
+static char *blank_pages(int n, const char *box, size_t *len)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    long *off = calloc((size_t)n + 3, sizeof *off);
+    assert_non_null(f);
+    assert_non_null(off);
+    fprintf(f, "%%PDF-1.4\n");
+    off[1] = ftell(f);
+    fprintf(f, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    off[2] = ftell(f);
+    fprintf(f, "2 0 obj\n<< /Type /Pages /Count %d /Kids [", n);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%d 0 R ", i + 3);
+    fprintf(f, "] >>\nendobj\n");
+    for (int i = 0; i < n; i++) {
+        off[i + 3] = ftell(f);
+        fprintf(f, "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox %s "
+                   ">>\nendobj\n", i + 3, box);
+    }
+    long xref = ftell(f);
+    fprintf(f, "xref\n0 %d\n0000000000 65535 f \n", n + 3);
+    for (int i = 1; i < n + 3; i++)
+        fprintf(f, "%010ld 00000 n \n", off[i]);
+    fprintf(f, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%ld\n"
+               "%%%%EOF\n", n + 3, xref);
+    fclose(f);
+    free(off);
+    return buf;
+}
+
+static void test_ocr_page_cap(void **state)
+{
+    size_t len;
+    arca_extract x;
+    char want[32];
+    (void)state;
+    /* Small empty pages, quick to read: OCR stops at its page cap. */
+    int n = ARCA_PDF_OCR_MAX_PAGES + 2;
+    char *pdf = blank_pages(n, "[0 0 12 12]", &len);
+    assert_int_equal(index_pdf_ocr(pdf, len, "blank.pdf", 0, 1, "eng", &x),
+                     ARCA_OK);
+    assert_int_equal(x.len, 0);
+    snprintf(want, sizeof want, "%d", n);
+    assert_field(&x, "pages_without_text", want);
+    snprintf(want, sizeof want, "%d", ARCA_PDF_OCR_MAX_PAGES);
+    assert_field(&x, "pages_ocr", want);
+    assert_field(&x, "pages_ocr_skipped", "2");
+    const char *note = field(&x, "ocr_note");
+    assert_non_null(note);
+    snprintf(want, sizeof want, "page %d:", ARCA_PDF_OCR_MAX_PAGES + 1);
+    assert_non_null(strstr(note, want));
+    snprintf(want, sizeof want, "%d scanned pages", ARCA_PDF_OCR_MAX_PAGES);
+    assert_non_null(strstr(note, want));
+    arca_extract_free(&x);
+    free(pdf);
+}
+
+static void test_ocr_odd_sizes(void **state)
+{
+    static const char *const boxes[] = {
+        "[0 0 0 0]",   "[0 0 -50 -50]",  "[0 0 1e30 1e30]",
+        "[0 0 14400 1]", "[0 0 100000 100000]", "[0 0 0.001 500]",
+        "[0 0 /x 5]",
+    };
+    size_t len;
+    arca_extract x;
+    (void)state;
+    /* Whatever size a page claims, it is rendered within the bounds (or
+     * skipped with a reason); nothing fails and nothing is read. */
+    for (size_t i = 0; i < sizeof boxes / sizeof boxes[0]; i++) {
+        char *pdf = blank_pages(1, boxes[i], &len);
+        arca_status rc = index_pdf_ocr(pdf, len, "odd.pdf", 0, 1, "eng", &x);
+        if (rc != ARCA_OK)
+            fail_msg("media box %s: %s", boxes[i], x.errmsg);
+        assert_int_equal(x.len, 0);
+        assert_field(&x, "pages_without_text", "1");
+        const char *read = field(&x, "pages_ocr");
+        const char *skipped = field(&x, "pages_ocr_skipped");
+        assert_non_null(read);
+        assert_int_equal(atoi(read) + (skipped ? atoi(skipped) : 0), 1);
+        printf("# media box %-22s pages_ocr %s, skipped %s\n", boxes[i],
+               read, skipped ? skipped : "0");
+        arca_extract_free(&x);
+        free(pdf);
+    }
+}
+
+struct ocr_job {
+    const char *path;
+    int rounds;
+    int failures;
+};
+
+static void *ocr_worker(void *arg)
+{
+    struct ocr_job *j = arg;
+    size_t len;
+    char *data = read_file(j->path, &len);
+    for (int i = 0; i < j->rounds && data != NULL; i++) {
+        arca_blob b = {(const unsigned char *)data, len, j->path,
+                       "application/pdf", NULL};
+        arca_limits lim = {.max_text = ARCA_DEFAULT_MAX_TEXT, .ocr = 1,
+                           .ocr_langs = "kor+eng"};
+        arca_extract x;
+        arca_extract_init(&x, lim.max_text);
+        if (arca_ix_pdf(&b, &x, &lim) != ARCA_OK ||
+            strstr(x.text, "Image Window") == NULL ||
+            strstr(x.text, "Page three") == NULL)
+            j->failures++;
+        arca_extract_free(&x);
+    }
+    if (data == NULL)
+        j->failures++;
+    free(data);
+    return NULL;
+}
+
+/* Several threads render and read scans at once, each with its own
+ * engine (deleted as the thread exits). */
+static void test_ocr_threads(void **state)
+{
+    enum { N = 2 };
+    char path[4096];
+    struct ocr_job jobs[N];
+    pthread_t t[N];
+    (void)state;
+    snprintf(path, sizeof path, "%s/pdf/mixed-scan.pdf", testdata());
+    for (int i = 0; i < N; i++) {
+        jobs[i] = (struct ocr_job){path, 2, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, ocr_worker, &jobs[i]),
+                         0);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(jobs[i].failures, 0);
+    }
+}
+
 /* ---- The shared corpus ---- */
 
 /* The page count the manifest's notes give for PATH ("pages: N"), or -1. */
@@ -593,7 +922,19 @@ int main(void)
         cmocka_unit_test(test_page_cap),
         cmocka_unit_test(test_quiet),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_scan_ocr),
+        cmocka_unit_test(test_scan_without_ocr),
+        cmocka_unit_test(test_mixed_order),
+        cmocka_unit_test(test_ocr_missing_langs),
+        cmocka_unit_test(test_ocr_text_cap),
+        cmocka_unit_test(test_ocr_page_cap),
+        cmocka_unit_test(test_ocr_odd_sizes),
+        cmocka_unit_test(test_ocr_threads),
         cmocka_unit_test(test_corpus),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    /* The main thread's tesseract engine, so that leak checkers see
+     * nothing. */
+    arca_image_thread_release();
+    return failed;
 }
