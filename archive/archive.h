@@ -283,6 +283,8 @@ typedef struct arca_ledger {
     const char *outcome;     /* "imported", "unchanged", "failed", "skipped",
                                 "sidecar" (a sidecar file's own row) */
     const char *error;       /* or NULL */
+    int needs_ocr;           /* read without OCR, it holds images or
+                                scanned pages that OCR would read */
 } arca_ledger;
 
 arca_status arca_catalog_run_begin(arca_catalog *c, const char *args,

@@ -37,7 +37,7 @@
 
 #include "archive-private.h"
 
-#define CATALOG_VERSION 1
+#define CATALOG_VERSION 2
 #define BUSY_TIMEOUT_MS 5000
 
 static const char SCHEMA[] =
@@ -101,8 +101,19 @@ static const char SCHEMA[] =
     "                       'sidecar')),\n"
     "  error TEXT,\n"
     "  run INTEGER REFERENCES runs(run),\n"
-    "  seen TEXT NOT NULL\n"
+    "  seen TEXT NOT NULL,\n"
+    "  needs_ocr INTEGER NOT NULL DEFAULT 0 CHECK (needs_ocr IN (0, 1))\n"
     ") WITHOUT ROWID;\n";
+
+/* From each version to the next, in order: MIGRATE[v - 1] takes v to v+1. */
+static const char *const MIGRATE[] = {
+    /* 1 -> 2: files read without OCR that hold images or scanned pages. */
+    "ALTER TABLE ledger ADD COLUMN needs_ocr INTEGER NOT NULL DEFAULT 0 "
+    "CHECK (needs_ocr IN (0, 1));"
+    "UPDATE ledger SET needs_ocr = 1 WHERE record IN (SELECT h.id FROM "
+    "heads h JOIN parts p ON p.seq = h.seq WHERE p.mime LIKE 'image/%' OR "
+    "p.meta LIKE '%\"pages_without_text\"%')",
+};
 
 /* The tables a catalog of CATALOG_VERSION must have. */
 static const char *const TABLES[] = {
@@ -164,14 +175,16 @@ static const char *const STMT_SQL[ST_COUNT] = {
         "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq",
     [ST_LEDGER_PUT] =
         "INSERT INTO ledger(path, size, mtime_ns, sha256, record, outcome, "
-        "error, run, seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "error, run, seen, needs_ocr) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
         "ON CONFLICT(path) DO UPDATE SET size = excluded.size, "
         "mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256, "
         "record = excluded.record, outcome = excluded.outcome, "
-        "error = excluded.error, run = excluded.run, seen = excluded.seen",
+        "error = excluded.error, run = excluded.run, seen = excluded.seen, "
+        "needs_ocr = excluded.needs_ocr",
     [ST_LEDGER_GET] =
-        "SELECT path, size, mtime_ns, sha256, record, outcome, error "
-        "FROM ledger WHERE path = ?1",
+        "SELECT path, size, mtime_ns, sha256, record, outcome, error, "
+        "needs_ocr FROM ledger WHERE path = ?1",
 };
 
 struct arca_catalog {
@@ -615,6 +628,29 @@ out:
     return exec(c, "COMMIT", "create the schema");
 }
 
+/* Bring a catalog of schema version VER up to CATALOG_VERSION, at once. */
+static arca_status migrate(arca_catalog *c, int64_t ver)
+{
+    char sql[64];
+    arca_status rc = exec(c, "BEGIN IMMEDIATE", "upgrade the schema");
+    if (rc)
+        return rc;
+    /* Another writer may have upgraded it meanwhile. */
+    rc = query_int(c, "PRAGMA user_version", &ver, "read the schema version");
+    for (int64_t v = ver; rc == ARCA_OK && v < CATALOG_VERSION; v++)
+        rc = exec(c, MIGRATE[v - 1], "upgrade the schema");
+    if (rc == ARCA_OK && ver < CATALOG_VERSION) {
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+                 CATALOG_VERSION);
+        rc = exec(c, sql, "set the schema version");
+    }
+    if (rc) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return exec(c, "COMMIT", "upgrade the schema");
+}
+
 /* Is this an arca catalog of a version we can read? */
 static arca_status check_schema(arca_catalog *c)
 {
@@ -633,6 +669,11 @@ static arca_status check_schema(arca_catalog *c)
         return cfail(c, ARCA_EUNSUPPORTED, "schema version %lld is newer "
                      "than this arca's (%d)", (long long)ver,
                      CATALOG_VERSION);
+    if (ver < CATALOG_VERSION && (c->flags & ARCA_CATALOG_WRITE)) {
+        rc = migrate(c, ver);
+        if (rc)
+            return rc;
+    }
     len = (size_t)snprintf(sql, sizeof sql, "SELECT count(*) FROM "
                            "sqlite_master WHERE type = 'table' AND name IN (");
     for (size_t i = 0; i < NTABLES; i++)
@@ -1427,6 +1468,7 @@ arca_status arca_catalog_ledger_put(arca_catalog *c, int64_t run,
     else
         sqlite3_bind_null(s, 8);
     sqlite3_bind_text(s, 9, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 10, e->needs_ocr != 0);
     r = sqlite3_step(s);
     if (r != SQLITE_DONE)
         rc = cfail(c, map_sqlite(r), "ledger %s: %s", e->path,
@@ -1453,6 +1495,7 @@ arca_status arca_catalog_ledger_get(arca_catalog *c, const char *path,
     if (r == SQLITE_ROW) {
         out->size = sqlite3_column_int64(s, 1);
         out->mtime_ns = sqlite3_column_int64(s, 2);
+        out->needs_ocr = sqlite3_column_int(s, 7);
         if (!rc) rc = col_dup(s, 0, &out->path);
         if (!rc) rc = col_dup(s, 3, &out->sha256);
         if (!rc) rc = col_dup(s, 4, &out->record);

@@ -159,6 +159,8 @@ typedef struct arca_import_event {
     uint64_t bytes;
     const char *error;      /* why it failed, for ARCA_FAILED */
     const char *warning;    /* imported, but something is worth knowing */
+    size_t records;         /* records the file gave: 1, or a mailbox's
+                               messages; 0 when not extracted */
 } arca_import_event;
 
 typedef void (*arca_import_fn)(void *ctx, const arca_import_event *ev);
@@ -264,11 +266,26 @@ void arca_results_destroy(arca_results *r);
 
 /* ---- Formats ---- */
 
-/* Each MIME type arca extracts text from (a family ends in "/" "*"),
- * with the name of its indexer, to CB. */
-typedef void (*arca_format_fn)(void *ctx, const char *mime,
-                               const char *indexer);
+/* A MIME type arca extracts text from (a family ends in "/" "*"). */
+typedef struct arca_format {
+    const char *mime;
+    const char *indexer;     /* the name of the indexer that reads it */
+    int ocr;                 /* 1: with OCR on, its pictures are read too */
+} arca_format;
+typedef void (*arca_format_fn)(void *ctx, const arca_format *f);
+/* Each format, to CB. */
 void arca_formats(arca_format_fn cb, void *ctx);
+
+/* The optional parts of reading: OCR, and filter programs. */
+typedef struct arca_readers {
+    const char *ocr_engine;     /* "tesseract 5.3.0" */
+    const char *ocr_languages;  /* the default languages installed, as
+                                   "kor+eng+chi_sim+jpn+rus"; "" if none */
+    const char *ocr_missing;    /* the default languages not installed */
+    const char *filters;        /* external programs run: "" (none) */
+} arca_readers;
+/* Fill OUT (static strings; the OCR part costs a tesseract start). */
+void arca_readers_info(arca_readers *out);
 
 /* ---- Maintenance ---- */
 

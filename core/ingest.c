@@ -71,6 +71,10 @@ typedef struct job {
     char date[11];
     char *title, *author, *board, *lang, *tags, *extra, *source;
     arca_xdoc **docs;
+    /* A file of several records (an mailbox): each its own job, while
+     * this one only archives the file and answers for it in the ledger. */
+    struct job *subs;
+    size_t nsubs;
 } job;
 
 /* Outcomes waiting for their batch to commit. */
@@ -78,6 +82,7 @@ typedef struct pending {
     char *path, *id, *mime, *charset, *error, *warning;
     arca_outcome outcome;
     uint64_t bytes;
+    size_t records;
 } pending;
 
 typedef struct importer {
@@ -109,10 +114,8 @@ typedef struct importer {
     arca_status fatal;
 } importer;
 
-static void job_free(job *j)
+static void job_clear(job *j)
 {
-    if (j == NULL)
-        return;
     free(j->path);
     free(j->real);
     free(j->side);
@@ -139,6 +142,16 @@ static void job_free(job *j)
     free(j->kids);
     arca_docs_free(j->docs, j->rec.nparts);
     free(j->rec.parts);
+    for (size_t i = 0; i < j->nsubs; i++)
+        job_clear(&j->subs[i]);
+    free(j->subs);
+}
+
+static void job_free(job *j)
+{
+    if (j == NULL)
+        return;
+    job_clear(j);
     free(j);
 }
 
@@ -596,24 +609,85 @@ static arca_status expand_children(importer *im, arca_detector *det, job *j,
     return rc;
 }
 
-/* The whole of one file's extraction, in a worker thread. */
-static void process_job(importer *im, arca_detector *det, job *j)
-{
-    char *data = NULL;
-    size_t len = 0;
-    json_t *extra = json_object();
+/* Records taken from one file of several (messages of a mailbox). */
+#define MAX_SUBS 10000
 
-    j->rc = arca_read_file(j->path, im->max_file, &data, &len, j->err,
-                           sizeof j->err);
-    if (j->rc)
-        goto out;
-    if (j->side && (j->rc = read_sidecar(j, &extra)) != ARCA_OK)
-        goto out;
-    j->rc = extract_part(det, base_name(j->path), data, len, &im->lim,
-                         &j->part, j->err, sizeof j->err, j->warn,
-                         sizeof j->warn);
-    if (j->rc == ARCA_EFORMAT || j->rc == ARCA_EUNSUPPORTED ||
-        j->rc == ARCA_ELIMIT) {
+static arca_status extract_bytes(importer *im, arca_detector *det, job *j,
+                                 const char *data, size_t len,
+                                 json_t *extra, int top);
+
+/*
+ * The file of J holds several records, the N children CS (owned by the
+ * caller): each becomes a job of its own, named PATH/NAME, with an id
+ * from the file's stem and the child's name, and J's sidecar fields.
+ */
+static arca_status split_records(importer *im, arca_detector *det, job *j,
+                                 arca_child *cs, size_t n, json_t *extra)
+{
+    char stem[128];
+    const char *b = base_name(j->path), *dot = strrchr(b, '.');
+    size_t sl = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    snprintf(stem, sizeof stem, "%.*s", (int)(sl < 100 ? sl : 100), b);
+
+    j->subs = calloc(n < MAX_SUBS ? n : MAX_SUBS, sizeof *j->subs);
+    if (j->subs == NULL)
+        return ARCA_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        arca_child *c = &cs[i];
+        if (c->data == NULL || i >= MAX_SUBS) {
+            if (!j->warn[0])
+                snprintf(j->warn, sizeof j->warn, "%.100s: %.140s", c->name,
+                         c->data ? "more records than the limit" :
+                         c->note ? c->note : "refused");
+            continue;
+        }
+        job *s = &j->subs[j->nsubs++];
+        char name[256], key[PATH_MAX + 300];
+        const char *cdot = strrchr(c->name, '.');
+        size_t cl = cdot && cdot != c->name ? (size_t)(cdot - c->name)
+                                             : strlen(c->name);
+        snprintf(name, sizeof name, "%s-%.*s", stem, (int)(cl < 100 ? cl : 100),
+                 c->name);
+        snprintf(key, sizeof key, "%s#%s", j->real, c->name);
+        make_id(name, key, s->id);
+        if (asprintf(&s->path, "%s/%s", j->path, c->name) < 0)
+            s->path = NULL;
+        s->real = strdup(key);
+        s->st = j->st;
+        s->board = j->board ? strdup(j->board) : NULL;
+        s->tags = j->tags ? strdup(j->tags) : NULL;
+        s->lang = j->lang ? strdup(j->lang) : NULL;
+        if (s->path == NULL || s->real == NULL)
+            return ARCA_ENOMEM;
+        s->rc = extract_bytes(im, det, s, (const char *)c->data, c->len,
+                              extra, 0);
+        free(c->data);
+        c->data = NULL;
+        if (s->rc) {
+            snprintf(j->err, sizeof j->err, "%s", s->err);
+            return s->rc;
+        }
+        if (s->warn[0] && !j->warn[0])
+            snprintf(j->warn, sizeof j->warn, "%.100s: %.140s", c->name,
+                     s->warn);
+    }
+    return ARCA_OK;
+}
+
+/*
+ * DATA, the bytes of J's file, become J's record: its parts extracted and
+ * archived, its index documents built.  A file of several records (TOP
+ * only: a mailbox inside a zip is a part like any other) becomes J's
+ * sub-jobs instead.
+ */
+static arca_status extract_bytes(importer *im, arca_detector *det, job *j,
+                                 const char *data, size_t len,
+                                 json_t *extra, int top)
+{
+    arca_status rc = extract_part(det, base_name(j->path), data, len,
+                                  &im->lim, &j->part, j->err, sizeof j->err,
+                                  j->warn, sizeof j->warn);
+    if (rc == ARCA_EFORMAT || rc == ARCA_EUNSUPPORTED || rc == ARCA_ELIMIT) {
         /* Damaged, locked or too much: the original is kept all the same,
          * found by its name and fields, and the reason told. */
         if (len > 0) {
@@ -624,50 +698,66 @@ static void process_job(importer *im, arca_detector *det, job *j)
             j->part.meta = NULL;
             j->part.has_text = 0;
             j->part.charset[0] = '\0';
-            j->rc = ARCA_OK;
+            rc = ARCA_OK;
         }
     }
-    if (j->rc)
-        goto out;
+    if (rc)
+        return rc;
     if (im->opts->dry_run)
         arca_sha256_hex(data, len, j->part.orig);
-    else
-        j->rc = prepare_part(data, len, &j->part, j->err, sizeof j->err);
-    free(data);
-    data = NULL;
-    if (j->rc == ARCA_OK) {
-        size_t n;
-        arca_child *cs = take_children(&j->part.x, &n);
-        j->rc = expand_children(im, det, j, cs, n, "", 1);
+    else if ((rc = prepare_part(data, len, &j->part, j->err,
+                                sizeof j->err)) != ARCA_OK)
+        return rc;
+    size_t n;
+    arca_child *cs = take_children(&j->part.x, &n);
+    const struct arca_indexer *ix = arca_indexer_find(j->part.mime);
+    if (top && n > 0 && ix && (ix->flags & ARCA_IX_RECORDS)) {
+        rc = split_records(im, det, j, cs, n, extra);
         free_children(cs, n);
+        return rc;
     }
-    if (j->rc == ARCA_OK)
-        j->rc = build_record(j, extra);
-    if (j->rc || im->opts->dry_run)
-        goto out;
+    rc = expand_children(im, det, j, cs, n, "", 1);
+    free_children(cs, n);
+    if (rc == ARCA_OK)
+        rc = build_record(j, extra);
+    if (rc || im->opts->dry_run)
+        return rc;
     arca_part_text *t = calloc(j->rec.nparts, sizeof *t);
-    if (t == NULL) {
-        j->rc = ARCA_ENOMEM;
-        goto out;
-    }
+    if (t == NULL)
+        return ARCA_ENOMEM;
     t[0].text = j->part.x.text;
     t[0].len = j->part.x.len;
     for (size_t i = 0; i < j->nkids; i++) {
         t[1 + i].text = j->kids[i].po.x.text;
         t[1 + i].len = j->kids[i].po.x.len;
     }
-    j->rc = arca_record_docs(im->db, &j->rec, t, &j->docs, j->err,
-                             sizeof j->err);
+    rc = arca_record_docs(im->db, &j->rec, t, &j->docs, j->err,
+                          sizeof j->err);
     free(t);
-out:
-    free(data);
-    json_decref(extra);
     /* The texts are in the documents and the archive now. */
-    if (j->rc == ARCA_OK && !im->opts->dry_run) {
+    if (rc == ARCA_OK) {
         arca_extract_free(&j->part.x);
         for (size_t i = 0; i < j->nkids; i++)
             arca_extract_free(&j->kids[i].po.x);
     }
+    return rc;
+}
+
+/* The whole of one file's extraction, in a worker thread. */
+static void process_job(importer *im, arca_detector *det, job *j)
+{
+    char *data = NULL;
+    size_t len = 0;
+    json_t *extra = json_object();
+
+    j->rc = arca_read_file(j->path, im->max_file, &data, &len, j->err,
+                           sizeof j->err);
+    if (j->rc == ARCA_OK && j->side)
+        j->rc = read_sidecar(j, &extra);
+    if (j->rc == ARCA_OK)
+        j->rc = extract_bytes(im, det, j, data, len, extra, 1);
+    free(data);
+    json_decref(extra);
 }
 
 static void *worker(void *arg)
@@ -736,6 +826,8 @@ static void pend(importer *im, const job *j, arca_outcome outcome)
     p->warning = dup_or_null(j->warn);
     p->outcome = outcome;
     p->bytes = (uint64_t)j->st.st_size;
+    p->records = outcome == ARCA_FAILED || j->part.mime[0] == '\0' ? 0
+                 : j->nsubs ? j->nsubs : 1;
 }
 
 /* Tell the caller what the last commit made certain. */
@@ -746,7 +838,7 @@ static void flush_pending(importer *im)
         if (im->opts->on_file) {
             arca_import_event ev = {p->path, p->outcome, p->id, p->mime,
                                     p->charset, p->bytes, p->error,
-                                    p->warning};
+                                    p->warning, p->records};
             im->opts->on_file(im->opts->ctx, &ev);
         }
         free(p->path);
@@ -759,6 +851,29 @@ static void flush_pending(importer *im)
     im->npend = 0;
 }
 
+/* Would OCR read more of this part than was read? */
+static int part_needs_ocr(const part_out *po)
+{
+    return strncmp(po->mime, "image/", 6) == 0 ||
+           (po->meta && strstr(po->meta, "\"pages_without_text\""));
+}
+
+/* Read without OCR, does J's file hold images or scanned pages? */
+static int job_needs_ocr(const importer *im, const job *j)
+{
+    if (im->lim.ocr)
+        return 0;
+    if (part_needs_ocr(&j->part))
+        return 1;
+    for (size_t i = 0; i < j->nkids; i++)
+        if (part_needs_ocr(&j->kids[i].po))
+            return 1;
+    for (size_t i = 0; i < j->nsubs; i++)
+        if (job_needs_ocr(im, &j->subs[i]))
+            return 1;
+    return 0;
+}
+
 static arca_status ledger(importer *im, const job *j, const char *outcome)
 {
     arca_ledger e = {j->real, (int64_t)j->st.st_size,
@@ -766,14 +881,14 @@ static arca_status ledger(importer *im, const job *j, const char *outcome)
                          j->st.st_mtim.tv_nsec,
                      j->part.orig[0] ? j->part.orig : NULL,
                      j->id[0] ? j->id : NULL, outcome,
-                     j->rc ? j->err : NULL};
+                     j->rc ? j->err : NULL, job_needs_ocr(im, j)};
     arca_catalog *c = im->db->catalog;
     arca_status rc = arca_catalog_ledger_put(c, im->run, &e);
     if (rc == ARCA_OK && j->side_real) {
         arca_ledger s = {j->side_real, (int64_t)j->side_st.st_size,
                          (int64_t)j->side_st.st_mtim.tv_sec * 1000000000 +
                              j->side_st.st_mtim.tv_nsec,
-                         NULL, j->id[0] ? j->id : NULL, "sidecar", NULL};
+                         NULL, j->id[0] ? j->id : NULL, "sidecar", NULL, 0};
         rc = arca_catalog_ledger_put(c, im->run, &s);
     }
     if (rc)
@@ -838,11 +953,50 @@ static arca_status commit_batch(importer *im)
     return rc;
 }
 
+/* Pack the objects of J's parts (J's own original first). */
+static arca_status pack_parts(importer *im, const job *j)
+{
+    arca_status rc = ARCA_OK;
+    for (size_t i = 0; rc == ARCA_OK && i <= j->nkids; i++) {
+        const part_out *po = i == 0 ? &j->part : &j->kids[i - 1].po;
+        if (po->orig_zdata)
+            rc = pack_object(im, po->orig, po->size, po->orig_zdata,
+                             po->orig_z);
+        if (rc == ARCA_OK && po->has_text)
+            rc = pack_object(im, po->text, po->text_size, po->text_zdata,
+                             po->text_z);
+    }
+    return rc;
+}
+
+/* J's record into the catalog and, when it changed, the index. */
+static arca_status store_record(importer *im, job *j, int *changed)
+{
+    arca_catalog *c = im->db->catalog;
+    arca_status rc = pack_parts(im, j);
+    if (rc)
+        return rc;
+    *changed = 0;
+    rc = arca_catalog_put_record(c, &j->rec, changed);
+    if (rc)
+        return arca_db_fail(im->db, rc, "%s: %s", j->path,
+                            arca_catalog_errmsg(c));
+    if (*changed) {
+        rc = arca_index_docs(im->db, &j->rec, j->docs,
+                             j->rec.version == 1);
+        if (rc)
+            return rc;
+        im->sum.records++;
+        im->sum.parts += j->rec.nparts;
+        im->docs_in_batch += (unsigned)j->rec.nparts;
+    }
+    return ARCA_OK;
+}
+
 /* Take one finished job into the catalog and the index. */
 static arca_status take_result(importer *im, job *j)
 {
     arca_status rc = ARCA_OK;
-    arca_catalog *c = im->db->catalog;
     arca_outcome outcome = ARCA_IMPORTED;
 
     im->sum.bytes += (uint64_t)j->st.st_size;
@@ -854,36 +1008,27 @@ static arca_status take_result(importer *im, job *j)
         goto out;
     }
     if (im->opts->dry_run) {
-        im->sum.records++;
-        im->sum.parts++;
+        size_t n = j->nsubs ? j->nsubs : 1;
+        im->sum.records += n;
+        im->sum.parts += n;
         goto out;
     }
-    for (size_t i = 0; rc == ARCA_OK && i <= j->nkids; i++) {
-        const part_out *po = i == 0 ? &j->part : &j->kids[i - 1].po;
-        if (po->orig_zdata)
-            rc = pack_object(im, po->orig, po->size, po->orig_zdata,
-                             po->orig_z);
-        if (rc == ARCA_OK && po->has_text)
-            rc = pack_object(im, po->text, po->text_size, po->text_zdata,
-                             po->text_z);
+    int changed = 0;
+    if (j->nsubs > 0) {
+        /* The file itself is kept whole; its records come from it. */
+        rc = pack_parts(im, j);
+        for (size_t i = 0; rc == ARCA_OK && i < j->nsubs; i++) {
+            int one = 0;
+            rc = store_record(im, &j->subs[i], &one);
+            changed |= one;
+        }
+        snprintf(j->id, sizeof j->id, "%s", j->subs[0].id);
+    } else {
+        rc = store_record(im, j, &changed);
     }
     if (rc)
         return rc;
-    int changed = 0;
-    rc = arca_catalog_put_record(c, &j->rec, &changed);
-    if (rc) {
-        arca_db_fail(im->db, rc, "%s: %s", j->path, arca_catalog_errmsg(c));
-        return rc;
-    }
-    if (changed) {
-        rc = arca_index_docs(im->db, &j->rec, j->docs,
-                             j->rec.version == 1);
-        if (rc)
-            return rc;
-        im->sum.records++;
-        im->sum.parts += j->rec.nparts;
-        im->docs_in_batch += (unsigned)j->rec.nparts;
-    } else {
+    if (!changed) {
         outcome = ARCA_UNCHANGED;
         im->sum.unchanged++;
         im->sum.skipped++;
@@ -1002,7 +1147,8 @@ static int unchanged(importer *im, const job *j)
         return 0;
     same = same_stamp(&e, &j->st) && e.outcome &&
            (strcmp(e.outcome, "imported") == 0 ||
-            strcmp(e.outcome, "unchanged") == 0);
+            strcmp(e.outcome, "unchanged") == 0) &&
+           !(im->lim.ocr && e.needs_ocr);
     arca_ledger_clear(&e);
     if (!same)
         return 0;

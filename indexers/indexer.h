@@ -108,7 +108,14 @@ arca_status arca_extract_fail(arca_extract *x, arca_status st,
 typedef arca_status (*arca_index_fn)(const arca_blob *in, arca_extract *out,
                                      const arca_limits *lim);
 
-enum { ARCA_IX_CONTAINER = 1 };
+/*
+ * ARCA_IX_CONTAINER: its children are the members of an archive.
+ * ARCA_IX_OCR: with lim->ocr, it reads the text of pictures (scans).
+ * ARCA_IX_RECORDS: a file of several records (a mailbox): imported on
+ * its own, each child is a record of its own rather than a part; inside
+ * another file its children are parts like any others.
+ */
+enum { ARCA_IX_CONTAINER = 1, ARCA_IX_RECORDS = 2, ARCA_IX_OCR = 4 };
 
 struct arca_indexer {
     const char *mime;        /* "text/html", or a family "text/" "*" */

@@ -20,12 +20,12 @@ static const struct arca_indexer indexers[] = {
     {"application/xml", "text", arca_ix_text, 0},
     {"application/javascript", "text", arca_ix_text, 0},
     {"inode/x-empty", "text", arca_ix_text, 0},   /* an empty file: no text */
-    {"application/pdf", "pdf", arca_ix_pdf, 0},
-    {"image/jpeg", "image", arca_ix_image, 0},
-    {"image/png", "image", arca_ix_image, 0},
-    {"image/tiff", "image", arca_ix_image, 0},
-    {"image/gif", "image", arca_ix_image, 0},
-    {"image/webp", "image", arca_ix_image, 0},
+    {"application/pdf", "pdf", arca_ix_pdf, ARCA_IX_OCR},
+    {"image/jpeg", "image", arca_ix_image, ARCA_IX_OCR},
+    {"image/png", "image", arca_ix_image, ARCA_IX_OCR},
+    {"image/tiff", "image", arca_ix_image, ARCA_IX_OCR},
+    {"image/gif", "image", arca_ix_image, ARCA_IX_OCR},
+    {"image/webp", "image", arca_ix_image, ARCA_IX_OCR},
     {"application/x-hwp", "hwp", arca_ix_hwp, 0},
 #define OOXML "application/vnd.openxmlformats-officedocument."
 #define ODF "application/vnd.oasis.opendocument."

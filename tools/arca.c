@@ -272,8 +272,12 @@ static void on_file(void *ctx, const arca_import_event *ev)
     }
     if (ui->verbose) {
         clear_progress(ui);
-        fprintf(stderr, "%s %s%s%s%s%s\n", outcome_name(ev->outcome),
-                ev->path, ev->id ? " -> " : "", ev->id ? ev->id : "",
+        char more[48] = "";
+        if (ev->records > 1)
+            snprintf(more, sizeof more, " (and %zu more records)",
+                     ev->records - 1);
+        fprintf(stderr, "%s %s%s%s%s%s%s\n", outcome_name(ev->outcome),
+                ev->path, ev->id ? " -> " : "", ev->id ? ev->id : "", more,
                 ev->mime && ev->mime[0] ? " " : "",
                 ev->mime ? ev->mime : "");
     }
@@ -874,16 +878,29 @@ static int cmd_reindex(cli *c, int argc, char **argv)
 
 /* ---- formats ---- */
 
-static void on_format(void *ctx, const char *mime, const char *indexer)
+static void on_format(void *ctx, const arca_format *f)
 {
     if (ctx) {
         json_t *o = json_object();
-        json_object_set_new(o, "type", json_string(mime));
-        json_object_set_new(o, "indexer", json_string(indexer));
+        json_object_set_new(o, "type", json_string(f->mime));
+        json_object_set_new(o, "indexer", json_string(f->indexer));
+        json_object_set_new(o, "ocr", json_boolean(f->ocr));
         json_array_append_new(ctx, o);
     } else {
-        printf("%-72s %s\n", mime, indexer);
+        printf("%-72s %s%s\n", f->mime, f->indexer, f->ocr ? " +OCR" : "");
     }
+}
+
+/* "kor+eng" as a JSON array. */
+static json_t *plus_list(const char *s)
+{
+    json_t *a = json_array();
+    while (s && *s) {
+        size_t n = strcspn(s, "+");
+        json_array_append_new(a, json_stringn(s, n));
+        s += n + (s[n] == '+');
+    }
+    return a;
 }
 
 static int cmd_formats(cli *c, int argc, char **argv)
@@ -891,14 +908,33 @@ static int cmd_formats(cli *c, int argc, char **argv)
     int rc = parse_json_only(c, "formats", argc, argv);
     if (rc)
         return rc;
+    arca_readers r;
+    arca_readers_info(&r);
     json_t *list = c->json ? json_array() : NULL;
+    if (list == NULL)
+        printf("%-72s %s\n", "TYPE", "INDEXER");
     arca_formats(on_format, list);
     if (list) {
         json_t *j = json_object();
         json_object_set_new(j, "formats", list);
+        json_object_set_new(j, "ocr", json_pack("{s:s, s:o, s:o}", "engine",
+                                                r.ocr_engine, "languages",
+                                                plus_list(r.ocr_languages),
+                                                "missing",
+                                                plus_list(r.ocr_missing)));
+        json_object_set_new(j, "filters", plus_list(r.filters));
         return print_json(j);
     }
-    printf("\nOther files are archived whole and found by their names and "
+    printf("\n+OCR: with 'import --ocr', the text of pictures and scanned "
+           "pages is read too,\n      by %s in %s%s%s.\n", r.ocr_engine,
+           r.ocr_languages[0] ? r.ocr_languages : "no language (none of "
+                                                  "kor eng chi_sim jpn rus "
+                                                  "is installed)",
+           r.ocr_missing[0] ? "; not installed: " : "", r.ocr_missing);
+    printf("Filter programs: %s.\n", r.filters[0] ? r.filters
+           : "none; every type above is read inside arca, no program is "
+             "ever run");
+    printf("Other files are archived whole and found by their names and "
            "fields.\n");
     return 0;
 }

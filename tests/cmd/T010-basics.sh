@@ -1,7 +1,7 @@
 #!/bin/bash
 # The command line: help, version, usage errors and missing collections.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 15
 
 like "$(arca version)" '^arca [0-9]+\.[0-9]+' "version prints a version"
 like "$(arca help)" 'import' "help lists the commands"
@@ -20,4 +20,13 @@ ARCA_DIR=$TMP/c arca search anything >/dev/null; is "$?" 0 "ARCA_DIR names the c
 is "$(arca formats --json | jq -r '.formats[] | select(.type == "text/html") | .indexer')" html \
    "formats names the indexer of each type"
 like "$(arca formats)" 'text/plain +text' "and lists them as text"
+is "$(arca formats --json | jq -r '[.formats[] | select(.ocr) | .indexer] | unique | join(" ")')" \
+   "image pdf" "images and PDFs are the formats OCR reads more of"
+# The languages tesseract has here, as its own data directory lists them.
+want=$(for l in kor eng chi_sim jpn rus; do
+           ls /usr/share/tesseract-ocr/*/tessdata/$l.traineddata >/dev/null 2>&1 && echo $l
+       done | paste -sd' ')
+is "$(arca formats --json | jq -r '.ocr.languages | join(" ")')" "$want" \
+   "formats tells which OCR languages are installed"
+is "$(arca formats --json | jq -r '.filters | length')" 0 "and that no filter program is run"
 done_testing

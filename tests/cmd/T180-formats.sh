@@ -13,7 +13,7 @@ C=$TMP/c
 arca init "$C" >/dev/null
 dirs=""
 for d in pdf hwp office images; do [ -d "$DATA/$d" ] && dirs="$dirs $DATA/$d"; done
-checks=14
+checks=16
 have_corpus && checks=$((checks + 3))
 plan $((1 + checks))
 # shellcheck disable=SC2086
@@ -34,6 +34,10 @@ finds 'title:"State of the Union" 1906' application/vnd.oasis.opendocument.prese
 finds '"Context Help" type:image/png' image/png
 finds '문맥 도움말 type:image/png' image/png
 finds 'NIKON D2H' image/jpeg
+for q in '"rectangular selection"' '화살표 방향'; do
+    is "$(arca -C "$C" search --json "$q type:application/pdf" | jq -r '.hits[0].source' | sed 's|.*/||')" scan.pdf \
+       "OCR reads a scanned PDF page: '$q' finds it"
+done
 like "$(jq -r '.warnings[] | select(.path | endswith("encrypted.pdf")) | .warning' <"$TMP/sum.json")" \
      'needs a password' "an encrypted PDF is archived with the reason"
 like "$(arca -C "$C" search --json 'type:application/pdf metadata.pdf' | jq -r '.hits[0].date')" '^2023-12-13$' \

@@ -762,9 +762,92 @@ static void test_reader(void **state)
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s,
                                         NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 1);
+    assert_int_equal(sqlite3_column_int(s, 0), 2);
     sqlite3_finalize(s);
     sqlite3_close(db);
+}
+
+static int schema_version(const char *path)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    int v = -1;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s,
+                                        NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+/*
+ * A catalog of schema version 1 (a ledger without needs_ocr) is read as
+ * it is, and upgraded when a writer opens it: a file that held an image
+ * is marked as one OCR would read more of.
+ */
+static void test_migrate(void **state)
+{
+    struct fixture *f = *state;
+    arca_cat_record r;
+    arca_cat_part p[2];
+    arca_ledger e = {0}, got;
+    arca_catalog *c = NULL;
+    int changed = 0;
+    int64_t run = 0;
+    sqlite3 *db;
+    char err[512];
+
+    put_objects(f);
+    sample(f, &r, p);
+    assert_int_equal(arca_catalog_begin(f->c), ARCA_OK);
+    assert_int_equal(arca_catalog_put_record(f->c, &r, &changed), ARCA_OK);
+    assert_int_equal(arca_catalog_run_begin(f->c, "import", &run), ARCA_OK);
+    e.path = "/data/with-image.txt";
+    e.record = r.id;
+    e.outcome = "imported";
+    assert_int_equal(arca_catalog_ledger_put(f->c, run, &e), ARCA_OK);
+    e.path = "/data/other.txt";
+    e.record = "other";
+    assert_int_equal(arca_catalog_ledger_put(f->c, run, &e), ARCA_OK);
+    assert_int_equal(arca_catalog_commit(f->c), ARCA_OK);
+    arca_catalog_close(f->c);
+    f->c = NULL;
+
+    /* Back to version 1, as an older arca made it. */
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "ALTER TABLE ledger RENAME TO l2;"
+        "CREATE TABLE ledger(path TEXT PRIMARY KEY NOT NULL, size INTEGER,"
+        " mtime_ns INTEGER, sha256 TEXT, record TEXT, outcome TEXT NOT NULL,"
+        " error TEXT, run INTEGER REFERENCES runs(run), seen TEXT NOT NULL)"
+        " WITHOUT ROWID;"
+        "INSERT INTO ledger SELECT path, size, mtime_ns, sha256, record,"
+        " outcome, error, run, seen FROM l2;"
+        "DROP TABLE l2; PRAGMA user_version = 1;", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+
+    /* A reader leaves it alone. */
+    assert_int_equal(arca_catalog_open(f->path, ARCA_CATALOG_READ, &c, err,
+                                       sizeof err), ARCA_OK);
+    arca_catalog_close(c);
+    assert_int_equal(schema_version(f->path), 1);
+
+    /* A writer upgrades it. */
+    assert_int_equal(arca_catalog_open(f->path, ARCA_CATALOG_WRITE, &f->c,
+                                       err, sizeof err), ARCA_OK);
+    assert_int_equal(schema_version(f->path), 2);
+    assert_int_equal(arca_catalog_ledger_get(f->c, "/data/with-image.txt",
+                                             &got), ARCA_OK);
+    assert_int_equal(got.needs_ocr, 1);
+    arca_ledger_clear(&got);
+    assert_int_equal(arca_catalog_ledger_get(f->c, "/data/other.txt", &got),
+                     ARCA_OK);
+    assert_int_equal(got.needs_ocr, 0);
+    arca_ledger_clear(&got);
 }
 
 /* Closed and reopened, everything is still there. */
@@ -813,6 +896,7 @@ int main(void)
         T(test_locate),
         T(test_bad_files),
         T(test_reader),
+        T(test_migrate),
         T(test_reopen),
     };
 #undef T
