@@ -48,6 +48,8 @@ static const struct arca_indexer indexers[] = {
     {ODF "presentation", "odf", arca_ix_odf, 0},
     {ODF "presentation-template", "odf", arca_ix_odf, 0},
     {"application/hwp+zip", "hwpx", arca_ix_hwpx, 0},
+    {"text/rtf", "rtf", arca_ix_rtf, 0},
+    {"application/rtf", "rtf", arca_ix_rtf, 0},
     {"application/zip", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
     {"application/x-tar", "archive", arca_ix_archive, ARCA_IX_CONTAINER},
     {"application/gzip", "archive", arca_ix_archive, ARCA_IX_CONTAINER},

@@ -13,7 +13,7 @@ C=$TMP/c
 arca init "$C" >/dev/null
 dirs=""
 for d in pdf hwp office images; do [ -d "$DATA/$d" ] && dirs="$dirs $DATA/$d"; done
-checks=16
+checks=18
 have_corpus && checks=$((checks + 3))
 plan $((1 + checks))
 # shellcheck disable=SC2086
@@ -34,6 +34,9 @@ finds 'title:"State of the Union" 1906' application/vnd.oasis.opendocument.prese
 finds '"Context Help" type:image/png' image/png
 finds '문맥 도움말 type:image/png' image/png
 finds 'NIKON D2H' image/jpeg
+finds '똠방각하' text/rtf
+like "$(arca -C "$C" search --json '"Align Visible Layers" type:text/rtf' | jq -r '.hits[0].title')" \
+   '^6\.27\..*Align Visible Layers' "an RTF's title comes from its \\info group"
 for q in '"rectangular selection"' '화살표 방향'; do
     is "$(arca -C "$C" search --json "$q type:application/pdf" | jq -r '.hits[0].source' | sed 's|.*/||')" scan.pdf \
        "OCR reads a scanned PDF page: '$q' finds it"

@@ -188,6 +188,7 @@ static const struct sample {
     {"hwp", "hwp", ""},
     {"hwpx", "hwp", ""},
     {"image", "images", ""},
+    {"rtf", "office/rtf/korean-cp949.rtf", "김치와 똠방각하"},
 };
 
 static void test_registry_samples(void **state)
