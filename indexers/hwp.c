@@ -8,9 +8,8 @@
  * raw-deflated when the document is compressed; paragraph text records
  * hold UTF-16LE with inline control characters, dropped here.  Title,
  * author, keywords and dates come from the "\005HwpSummaryInformation"
- * property set, parsed here (libgsf's reader does not know HWP's format
- * id).  The OLE2 directory is checked before libgsf reads it (see
- * ole_check).
+ * property set, parsed by ole.c (libgsf's reader does not know HWP's
+ * format id), which also checks the OLE2 directory before libgsf reads it.
  *
  * HWPX (arca_ix_hwpx) is a zip of OWPML XML parts, read from memory with
  * libarchive.  Contents/content.hpf gives the metadata and the order of
@@ -23,21 +22,19 @@
  * and XML depth.  Password-protected and distribution (DRM) documents and
  * HWP 3.x are refused with ARCA_EUNSUPPORTED and a message saying so.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <gsf/gsf-infile-impl.h>
 #include <gsf/gsf.h>
 #include <libxml/xmlreader.h>
 #include <zlib.h>
 
 #include "hwp-private.h"
 #include "indexer-private.h"
+#include "ole-private.h"
 
 #define MAX_STREAM ((size_t)64 << 20)      /* bytes of one stream or member */
 #define MAX_INFLATED ((size_t)128 << 20)   /* bytes inflated per document */
@@ -63,61 +60,6 @@ static void budget_init(struct budget *b, size_t inlen)
 }
 
 /* ---- HWP 5.x ---- */
-
-static pthread_once_t gsf_once = PTHREAD_ONCE_INIT;
-
-static void quiet(const gchar *domain, GLogLevelFlags level,
-                  const gchar *message, gpointer data)
-{
-    (void)domain;
-    (void)level;
-    (void)message;
-    (void)data;
-}
-
-/*
- * libgsf's OLE reader reports damaged files on stderr through GLib's log
- * (its own domain, "libgsf:msole"), criticals included; arca reports them
- * through the indexer's status and message instead.
- */
-static void gsf_start(void)
-{
-    gsf_init();
-    g_log_set_handler("libgsf:msole",
-                      G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
-                          G_LOG_FLAG_RECURSION, quiet, NULL);
-}
-
-/*
- * The child NAME of storage DIR, or NULL.  gsf_infile_child_by_name()
- * would log a warning in GLib's default domain for a damaged child;
- * this asks the class directly and drops the error.
- */
-static GsfInput *child(GsfInfile *dir, const char *name)
-{
-    GsfInfileClass *k = GSF_INFILE_CLASS(G_OBJECT_GET_CLASS(dir));
-    GError *err = NULL;
-    GsfInput *c = NULL;
-    if (k->child_by_name != NULL) {
-        c = k->child_by_name(dir, name, &err);
-    } else {
-        int n = gsf_infile_num_children(dir);
-        for (int i = 0; i < n && i < 4096; i++) {
-            const char *nm = gsf_infile_name_by_index(dir, i);
-            if (nm != NULL && strcmp(nm, name) == 0) {
-                c = k->child_by_index(dir, i, &err);
-                break;
-            }
-        }
-    }
-    if (err != NULL) {
-        g_error_free(err);
-        if (c != NULL)
-            g_object_unref(c);
-        c = NULL;
-    }
-    return c;
-}
 
 #define HWP_SIGNATURE "HWP Document File"
 #define HWP3_SIGNATURE "HWP Document File V3"
@@ -318,320 +260,10 @@ out:
     return rc;
 }
 
-/*
- * The directory of an OLE2 file, checked before libgsf reads it.  libgsf
- * walks the directory's sibling and child links recursively: it leaks the
- * root's siblings, detects only a link to the entry itself, and recurses
- * as deep as a hostile list of siblings.  Here the links are walked with
- * an explicit stack; a directory where an entry is reached twice, the
- * root has siblings, or the nesting is absurd is refused.  Returns NULL
- * when the directory is sound (or not read here: libgsf then reports what
- * it finds), else the reason.
- */
-#define OLE_NOSTREAM 0xFFFFFFFFu
-#define OLE_MAX_ENTRIES 65536
-#define OLE_MAX_DEPTH 256
-
-struct ole {
-    const unsigned char *d;
-    size_t n, ss;              /* bytes; sector size */
-    size_t nsect;              /* sectors after the header */
-};
-
-static const unsigned char *ole_sector(const struct ole *o, uint32_t s)
-{
-    size_t head = o->ss < 512 ? 512 : o->ss;
-    if (s >= o->nsect)
-        return NULL;
-    return o->d + head + (size_t)s * o->ss;
-}
-
-/* The FAT sector holding entry K of the FAT, or OLE_NOSTREAM. */
-static uint32_t ole_fat_sector(const struct ole *o, uint32_t k)
-{
-    size_t per = o->ss / 4 - 1;         /* entries per DIFAT sector */
-    uint32_t s;
-    if (k < 109)
-        return le32(o->d + 0x4C + 4 * k);
-    k -= 109;
-    s = le32(o->d + 0x44);
-    for (size_t hops = 0; hops <= o->nsect; hops++) {
-        const unsigned char *p = ole_sector(o, s);
-        if (p == NULL)
-            return OLE_NOSTREAM;
-        if (k < per)
-            return le32(p + 4 * k);
-        k -= (uint32_t)per;
-        s = le32(p + 4 * per);
-    }
-    return OLE_NOSTREAM;
-}
-
-static uint32_t ole_next(const struct ole *o, uint32_t s)
-{
-    size_t per = o->ss / 4;
-    const unsigned char *p = ole_sector(o, ole_fat_sector(o, s / per));
-    return p ? le32(p + 4 * (s % per)) : OLE_NOSTREAM;
-}
-
-static const char *ole_check(const unsigned char *d, size_t n)
-{
-    static const unsigned char sig[8] = {0xD0, 0xCF, 0x11, 0xE0,
-                                         0xA1, 0xB1, 0x1A, 0xE1};
-    struct ole o = {d, n, 0, 0};
-    uint32_t *dirs = NULL, s;
-    size_t ndirs = 0, per, nentries;
-    unsigned char *seen = NULL;
-    struct { uint32_t e; unsigned depth; } *stack = NULL;
-    size_t top = 0;
-    const char *why = NULL;
-    unsigned shift;
-
-    if (n < 512 || memcmp(d, sig, sizeof sig) != 0)
-        return NULL;
-    shift = (unsigned)d[0x1E] | (unsigned)d[0x1F] << 8;
-    if (shift != 9 && shift != 12)
-        return "unusual sector size";
-    o.ss = (size_t)1 << shift;
-    if (n <= (o.ss < 512 ? 512 : o.ss))
-        return NULL;
-    o.nsect = (n - (o.ss < 512 ? 512 : o.ss)) / o.ss;
-    per = o.ss / 128;
-    dirs = malloc(sizeof *dirs * (OLE_MAX_ENTRIES / 4));
-    if (dirs == NULL)
-        return "out of memory";
-    for (s = le32(d + 0x30); ole_sector(&o, s) != NULL; s = ole_next(&o, s)) {
-        if (ndirs * per >= OLE_MAX_ENTRIES || ndirs > o.nsect) {
-            why = "directory too long or looping";
-            goto out;
-        }
-        dirs[ndirs++] = s;
-    }
-    nentries = ndirs * per;
-    if (nentries == 0)
-        goto out;                       /* libgsf says what is wrong */
-    seen = calloc(nentries, 1);
-    stack = malloc(sizeof *stack * (3 * nentries + 1));   /* 3 per entry */
-    if (seen == NULL || stack == NULL) {
-        why = "out of memory";
-        goto out;
-    }
-#define ENTRY(e) (ole_sector(&o, dirs[(e) / per]) + 128 * ((e) % per))
-    if (le32(ENTRY(0) + 0x44) < nentries || le32(ENTRY(0) + 0x48) < nentries) {
-        why = "root entry with siblings";
-        goto out;
-    }
-    stack[top].e = 0;
-    stack[top++].depth = 0;
-    while (top > 0) {
-        uint32_t e = stack[--top].e;
-        unsigned depth = stack[top].depth;
-        const unsigned char *p;
-        if (e >= nentries)
-            continue;                   /* libgsf skips it */
-        if (seen[e]) {
-            why = "directory entry linked twice (a cycle)";
-            goto out;
-        }
-        if (depth > OLE_MAX_DEPTH) {
-            why = "directory nested too deep";
-            goto out;
-        }
-        seen[e] = 1;
-        p = ENTRY(e);
-        if (p[0x42] != 1 && p[0x42] != 2 && p[0x42] != 5)
-            continue;                   /* libgsf stops at unknown types */
-        uint32_t links[3] = {le32(p + 0x44), le32(p + 0x48),
-                             p[0x42] != 2 ? le32(p + 0x4C) : OLE_NOSTREAM};
-        for (int i = 0; i < 3; i++) {
-            if (links[i] >= nentries)
-                continue;
-            stack[top].e = links[i];
-            stack[top++].depth = depth + 1;
-        }
-    }
-#undef ENTRY
-out:
-    free(dirs);
-    free(seen);
-    free(stack);
-    return why;
-}
-
-/* The whole of stream S (named NAME) into a malloc'd *dst. */
-static arca_status read_stream(struct hwp *h, GsfInput *s, const char *name,
-                               unsigned char **dst, size_t *dlen)
-{
-    gsf_off_t size = gsf_input_size(s);
-    unsigned char *buf;
-    if (size < 0 || (uint64_t)size > MAX_STREAM)
-        return arca_extract_fail(h->out, ARCA_ELIMIT,
-                                 "%s: stream %s has %lld bytes, over the "
-                                 "limit of %zu", h->what, name,
-                                 (long long)size, MAX_STREAM);
-    buf = malloc(size ? (size_t)size : 1);
-    if (buf == NULL)
-        return arca_extract_fail(h->out, ARCA_ENOMEM,
-                                 "%s: out of memory reading stream %s",
-                                 h->what, name);
-    if (size > 0 && gsf_input_read(s, (size_t)size, buf) == NULL) {
-        free(buf);
-        return arca_extract_fail(h->out, ARCA_EFORMAT,
-                                 "%s: cannot read stream %s", h->what, name);
-    }
-    *dst = buf;
-    *dlen = (size_t)size;
-    return ARCA_OK;
-}
-
-
-/*
- * The summary property set (an OLE property set stream, [MS-OLEPS]).
- * libgsf's reader does not know HWP's format id and dumps it to stdout,
- * so the few properties wanted are read here, every offset checked.
- */
-enum { VT_LPSTR = 30, VT_LPWSTR = 31, VT_FILETIME = 64, VT_I2 = 2 };
-
-static const struct {
-    uint32_t pid;
-    size_t slot;               /* offset in arca_extract, or 0: a field */
-    const char *field;
-} props[] = {
-    {2, offsetof(arca_extract, title), NULL},
-    {3, 0, "subject"},
-    {4, offsetof(arca_extract, author), NULL},
-    {5, offsetof(arca_extract, keywords), NULL},
-    {6, offsetof(arca_extract, description), NULL},
-    {8, 0, "last-author"},
-};
-
-/* A string property at P[0..n) of type VT to UTF-8 in a malloc'd *s. */
-static arca_status prop_string(const unsigned char *p, size_t n, uint32_t vt,
-                               unsigned codepage, char **s)
-{
-    char used[64], label[16];
-    size_t len, outlen;
-    const char *cs;
-    *s = NULL;
-    if (n < 4)
-        return ARCA_OK;
-    len = le32(p);
-    if (vt == VT_LPWSTR || codepage == 1200) {
-        if (vt == VT_LPWSTR)
-            len *= 2;
-        cs = "UTF-16LE";
-    } else if (codepage == 65001) {
-        cs = "UTF-8";
-    } else {
-        snprintf(label, sizeof label, "CP%u", codepage);
-        cs = label;
-    }
-    if (len > n - 4 || len > ARCA_FIELD_MAX)
-        return ARCA_OK;
-    /* Drop the terminating NUL (one or two bytes) and what follows it. */
-    if (strcmp(cs, "UTF-16LE") == 0) {
-        size_t k = 0;
-        while (k + 1 < len && (p[4 + k] || p[5 + k]))
-            k += 2;
-        len = k;
-    } else {
-        len = strnlen((const char *)p + 4, len);
-    }
-    if (len == 0)
-        return ARCA_OK;
-    return arca_decode(p + 4, len, cs, s, &outlen, used);
-}
-
-/* FILETIME (100 ns since 1601) at P to "YYYY-MM-DD"; 0 if out of range. */
-static int prop_date(const unsigned char *p, size_t n, char iso[11])
-{
-    uint64_t ft;
-    struct tm tm;
-    time_t t;
-    if (n < 8)
-        return 0;
-    ft = (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-    if (ft < 116444736000000000ULL)     /* before 1970: unset */
-        return 0;
-    t = (time_t)((ft - 116444736000000000ULL) / 10000000ULL);
-    if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999)
-        return 0;
-    return snprintf(iso, 11, "%04d-%02d-%02d", tm.tm_year + 1900,
-                    tm.tm_mon + 1, tm.tm_mday) == 10;
-}
-
-/* Title, author, dates ... from the first section of property set P[0..n). */
-static arca_status property_set(struct hwp *h, const unsigned char *p,
-                                size_t n)
-{
-    size_t sec, size, count;
-    unsigned codepage = 0;
-    arca_status rc = ARCA_OK;
-    char iso[11];
-
-    if (n < 48 || p[0] != 0xFE || p[1] != 0xFF || le32(p + 24) < 1)
-        return ARCA_OK;
-    sec = le32(p + 44);
-    if (sec > n || n - sec < 8)
-        return ARCA_OK;
-    size = le32(p + sec);
-    count = le32(p + sec + 4);
-    if (size < 8 || size > n - sec || count > (size - 8) / 8)
-        return ARCA_OK;
-    p += sec;
-    n = size;
-    /* The code page (property 1) comes first in practice, not by rule. */
-    for (size_t i = 0; i < count; i++) {
-        size_t off = le32(p + 8 + 8 * i + 4);
-        if (le32(p + 8 + 8 * i) == 1 && off <= n - 6 &&
-            (le32(p + off) & 0xFFFF) == VT_I2)
-            codepage = (unsigned)p[off + 4] | (unsigned)p[off + 5] << 8;
-    }
-    for (size_t i = 0; i < count && rc == ARCA_OK; i++) {
-        uint32_t pid = le32(p + 8 + 8 * i);
-        size_t off = le32(p + 8 + 8 * i + 4);
-        uint32_t vt;
-        if (off > n - 4)
-            continue;
-        vt = le32(p + off) & 0xFFFF;
-        if (vt == VT_FILETIME && (pid == 12 || pid == 13) &&
-            prop_date(p + off + 4, n - off - 4, iso)) {
-            /* Creation (12) wins over last save (13). */
-            if (h->out->date == NULL || pid == 12) {
-                free(h->out->date);
-                h->out->date = NULL;
-                rc = arca_extract_set(h->out, &h->out->date, iso);
-            }
-            continue;
-        }
-        if (vt != VT_LPSTR && vt != VT_LPWSTR)
-            continue;
-        for (size_t k = 0; k < sizeof props / sizeof props[0]; k++) {
-            char *s = NULL, **slot;
-            if (props[k].pid != pid)
-                continue;
-            rc = prop_string(p + off + 4, n - off - 4, vt, codepage, &s);
-            if (rc == ARCA_OK && s != NULL && *s != '\0') {
-                slot = (char **)((char *)h->out + props[k].slot);
-                if (props[k].field)
-                    rc = arca_extract_field(h->out, props[k].field, s);
-                else if (*slot == NULL)
-                    rc = arca_extract_set(h->out, slot, s);
-            }
-            free(s);
-            break;
-        }
-    }
-    if (rc != ARCA_OK && h->out->errmsg[0] == '\0')
-        rc = arca_extract_fail(h->out, rc, "%s: summary information: %s",
-                               h->what, arca_status_str(rc));
-    return rc;
-}
-
 /* Title, author, dates ... from "\005HwpSummaryInformation", if any. */
 static arca_status summary(struct hwp *h, GsfInfile *ole)
 {
-    GsfInput *s = child(ole, "\005HwpSummaryInformation");
+    GsfInput *s = arca_ole_child(ole, "\005HwpSummaryInformation");
     unsigned char *data = NULL;
     size_t len = 0;
     arca_status rc;
@@ -639,13 +271,14 @@ static arca_status summary(struct hwp *h, GsfInfile *ole)
         return ARCA_OK;
     /* Metadata is a bonus: a damaged property set costs only itself. */
     if (gsf_input_size(s) > (gsf_off_t)(1 << 20) ||
-        read_stream(h, s, "HwpSummaryInformation", &data, &len) != ARCA_OK) {
+        arca_ole_read(s, "HwpSummaryInformation", (size_t)1 << 20, h->what,
+                      h->out, &data, &len) != ARCA_OK) {
         h->out->errmsg[0] = '\0';
         g_object_unref(s);
         return ARCA_OK;
     }
     g_object_unref(s);
-    rc = property_set(h, data, len);
+    rc = arca_ole_summary(data, len, h->what, h->out);
     free(data);
     return rc;
 }
@@ -653,7 +286,7 @@ static arca_status summary(struct hwp *h, GsfInfile *ole)
 /* The signature, version and flags of the "FileHeader" stream. */
 static arca_status file_header(struct hwp *h, GsfInfile *ole, uint32_t *flags)
 {
-    GsfInput *s = child(ole, "FileHeader");
+    GsfInput *s = arca_ole_child(ole, "FileHeader");
     unsigned char head[40];
     arca_status rc = ARCA_OK;
     if (s == NULL)
@@ -691,10 +324,11 @@ static arca_status sections(struct hwp *h, GsfInfile *body, uint32_t flags,
         unsigned char *raw = NULL, *plain = NULL;
         size_t rawlen = 0, plainlen = 0;
         snprintf(name, sizeof name, "Section%u", i);
-        GsfInput *s = child(body, name);
+        GsfInput *s = arca_ole_child(body, name);
         if (s == NULL)
             break;
-        rc = read_stream(h, s, name, &raw, &rawlen);
+        rc = arca_ole_read(s, name, MAX_STREAM, h->what, h->out, &raw,
+                           &rawlen);
         g_object_unref(s);
         if (rc == ARCA_OK && (flags & HWP_COMPRESSED))
             rc = inflate_section(h, i, raw, rawlen, b, &plain, &plainlen);
@@ -717,7 +351,6 @@ arca_status arca_ix_hwp(const arca_blob *in, arca_extract *out,
     struct budget b;
     GsfInput *src = NULL;
     GsfInfile *ole = NULL, *body = NULL;
-    GError *err = NULL;
     uint32_t flags = 0;
     arca_status rc = ARCA_OK;
 
@@ -730,26 +363,9 @@ arca_status arca_ix_hwp(const arca_blob *in, arca_extract *out,
                                "are supported", h.what);
         goto out;
     }
-    const char *why = ole_check(in->data, in->len);
-    if (why != NULL) {
-        rc = arca_extract_fail(out, ARCA_EFORMAT,
-                               "%s: damaged OLE2 directory: %s", h.what, why);
+    rc = arca_ole_open(in->data, in->len, h.what, out, &src, &ole);
+    if (rc)
         goto out;
-    }
-    pthread_once(&gsf_once, gsf_start);
-    src = gsf_input_memory_new(in->data, (gsf_off_t)in->len, FALSE);
-    if (src == NULL) {
-        rc = arca_extract_fail(out, ARCA_ENOMEM, "%s: cannot wrap the bytes",
-                               h.what);
-        goto out;
-    }
-    ole = gsf_infile_msole_new(src, &err);
-    if (ole == NULL) {
-        rc = arca_extract_fail(out, ARCA_EFORMAT,
-                               "%s: not an OLE2 compound file: %s", h.what,
-                               err ? err->message : "unreadable");
-        goto out;
-    }
     rc = file_header(&h, ole, &flags);
     if (rc == ARCA_OK)
         rc = summary(&h, ole);
@@ -767,13 +383,13 @@ arca_status arca_ix_hwp(const arca_blob *in, arca_extract *out,
                                "is encrypted", h.what);
         goto out;
     }
-    GsfInput *bt = child(ole, "BodyText");
+    GsfInput *bt = arca_ole_child(ole, "BodyText");
     if (bt != NULL && !GSF_IS_INFILE(bt)) {
         g_object_unref(bt);             /* a stream where a storage belongs */
         bt = NULL;
     }
     if (bt == NULL) {
-        GsfInput *vt = child(ole, "ViewText");
+        GsfInput *vt = arca_ole_child(ole, "ViewText");
         rc = arca_extract_fail(out, vt ? ARCA_EUNSUPPORTED : ARCA_EFORMAT,
                                vt ? "%s: distribution (DRM) HWP document: "
                                     "its text is encrypted"
@@ -785,8 +401,6 @@ arca_status arca_ix_hwp(const arca_blob *in, arca_extract *out,
     body = GSF_INFILE(bt);
     rc = sections(&h, body, flags, &b);
 out:
-    if (err)
-        g_error_free(err);
     if (body)
         g_object_unref(body);
     if (ole)

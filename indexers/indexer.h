@@ -152,6 +152,10 @@ arca_status arca_ix_image(const arca_blob *in, arca_extract *out,
 arca_status arca_ix_pdf(const arca_blob *in, arca_extract *out,
                         const arca_limits *lim);
 
+/* Word, Excel, PowerPoint 97-2003 (OLE2 via libgsf, arca's own readers
+ * of their streams): see indexers/msoffice-private.h. */
+arca_status arca_ix_msoffice(const arca_blob *in, arca_extract *out,
+                             const arca_limits *lim);
 /* RTF (arca's own reader, glibc iconv): see indexers/rtf-private.h. */
 arca_status arca_ix_rtf(const arca_blob *in, arca_extract *out,
                         const arca_limits *lim);

@@ -48,6 +48,12 @@ static const struct arca_indexer indexers[] = {
     {ODF "presentation", "odf", arca_ix_odf, 0},
     {ODF "presentation-template", "odf", arca_ix_odf, 0},
     {"application/hwp+zip", "hwpx", arca_ix_hwpx, 0},
+    {"application/msword", "msoffice", arca_ix_msoffice, 0},
+    {"application/vnd.ms-excel", "msoffice", arca_ix_msoffice, 0},
+    {"application/vnd.ms-powerpoint", "msoffice", arca_ix_msoffice, 0},
+    /* Compound files libmagic cannot name: the streams tell. */
+    {"application/CDFV2", "msoffice", arca_ix_msoffice, 0},
+    {"application/x-ole-storage", "msoffice", arca_ix_msoffice, 0},
     {"text/rtf", "rtf", arca_ix_rtf, 0},
     {"application/rtf", "rtf", arca_ix_rtf, 0},
     {"application/zip", "archive", arca_ix_archive, ARCA_IX_CONTAINER},

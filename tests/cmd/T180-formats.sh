@@ -13,7 +13,7 @@ C=$TMP/c
 arca init "$C" >/dev/null
 dirs=""
 for d in pdf hwp office images; do [ -d "$DATA/$d" ] && dirs="$dirs $DATA/$d"; done
-checks=18
+checks=23
 have_corpus && checks=$((checks + 3))
 plan $((1 + checks))
 # shellcheck disable=SC2086
@@ -35,6 +35,12 @@ finds '"Context Help" type:image/png' image/png
 finds '문맥 도움말 type:image/png' image/png
 finds 'NIKON D2H' image/jpeg
 finds '똠방각하' text/rtf
+finds '"이미지 뒤집기" type:application/msword' application/msword
+finds '"Align Visible Layers" type:application/msword' application/msword
+finds 'type:application/vnd.ms-powerpoint 김프' application/vnd.ms-powerpoint
+finds '"레이어 모드" "Layer Modes" type:application/vnd.ms-excel' application/vnd.ms-excel
+like "$(jq -r '.warnings[] | select(.path | endswith("sotu-index-password.xls")) | .warning' <"$TMP/sum.json")" \
+     'password|encrypt' "a password-protected XLS is archived with the reason"
 like "$(arca -C "$C" search --json '"Align Visible Layers" type:text/rtf' | jq -r '.hits[0].title')" \
    '^6\.27\..*Align Visible Layers' "an RTF's title comes from its \\info group"
 for q in '"rectangular selection"' '화살표 방향'; do

@@ -189,6 +189,8 @@ static const struct sample {
     {"hwpx", "hwp", ""},
     {"image", "images", ""},
     {"rtf", "office/rtf/korean-cp949.rtf", "김치와 똠방각하"},
+    {"msoffice", "office/legacy/ko-gimp-tutorial-quickie-flip.doc",
+     "이미지 뒤집기"},
 };
 
 static void test_registry_samples(void **state)
