@@ -347,6 +347,12 @@ static void refine_text(struct sniff *f)
         set_str(f->mime, 128, "text/html");
         return;
     }
+    /* libmagic names an mbox only when its first message has certain
+     * headers; an envelope line followed by any header is enough. */
+    if (arca_mbox_sniff(f->data, f->len)) {
+        set_str(f->mime, 128, "application/mbox");
+        return;
+    }
     for (size_t i = 0; i < sizeof by_ext / sizeof by_ext[0]; i++)
         if (strcasecmp(f->ext, by_ext[i].ext) == 0) {
             set_str(f->mime, 128, by_ext[i].mime);

@@ -156,6 +156,14 @@ arca_status arca_ix_pdf(const arca_blob *in, arca_extract *out,
  * of their streams): see indexers/msoffice-private.h. */
 arca_status arca_ix_msoffice(const arca_blob *in, arca_extract *out,
                              const arca_limits *lim);
+/* One e-mail message, and an mbox of them (GMime): see
+ * indexers/mail-private.h. */
+arca_status arca_ix_mail(const arca_blob *in, arca_extract *out,
+                         const arca_limits *lim);
+arca_status arca_ix_mbox(const arca_blob *in, arca_extract *out,
+                         const arca_limits *lim);
+/* 1 when DATA starts like an mbox ("From " envelope, then headers). */
+int arca_mbox_sniff(const void *data, size_t len);
 /* RTF (arca's own reader, glibc iconv): see indexers/rtf-private.h. */
 arca_status arca_ix_rtf(const arca_blob *in, arca_extract *out,
                         const arca_limits *lim);

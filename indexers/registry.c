@@ -48,6 +48,8 @@ static const struct arca_indexer indexers[] = {
     {ODF "presentation", "odf", arca_ix_odf, 0},
     {ODF "presentation-template", "odf", arca_ix_odf, 0},
     {"application/hwp+zip", "hwpx", arca_ix_hwpx, 0},
+    {"message/rfc822", "mail", arca_ix_mail, 0},
+    {"application/mbox", "mbox", arca_ix_mbox, ARCA_IX_RECORDS},
     {"application/msword", "msoffice", arca_ix_msoffice, 0},
     {"application/vnd.ms-excel", "msoffice", arca_ix_msoffice, 0},
     {"application/vnd.ms-powerpoint", "msoffice", arca_ix_msoffice, 0},

@@ -245,7 +245,23 @@ static const char *refined(const char *path, const char *mime)
     if (strcmp(mime, "text/plain") == 0 && n > 4 &&
         strcmp(path + n - 4, ".tsv") == 0)
         return "text/tab-separated-values";
+    if (strcmp(mime, "text/plain") == 0 && n > 5 &&
+        strcmp(path + n - 5, ".mbox") == 0)
+        return "application/mbox";      /* the manifest's kind says so */
     return mime;
+}
+
+/* Mail: a message, and an mbox whatever headers its first message has. */
+static void test_mail(void **state)
+{
+    static const char mbox[] = "From jane@example.org Thu Aug 22 12:46:39 "
+                               "2002\nX-Spam: no\nSubject: hi\n\nbody\n";
+    static const char notes[] = "From the minutes of the meeting:\n"
+                                "Subject: budget\n";
+    expect_file(*state, "mail/ham-plain.eml", NULL, "message/rfc822", NULL);
+    expect_file(*state, "mail/mboxrd.mbox", NULL, "application/mbox", NULL);
+    expect(*state, mbox, strlen(mbox), "saved", "application/mbox", NULL);
+    expect(*state, notes, strlen(notes), "notes.txt", "text/plain", NULL);
 }
 
 static void test_corpus_manifest(void **state)
@@ -295,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_stray_control_byte),
         cmocka_unit_test(test_zip_mimetype),
         cmocka_unit_test(test_gzip_not_opened),
+        cmocka_unit_test(test_mail),
         cmocka_unit_test(test_speed),
         cmocka_unit_test(test_corpus_manifest),
     };

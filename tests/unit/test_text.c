@@ -189,6 +189,8 @@ static const struct sample {
     {"hwpx", "hwp", ""},
     {"image", "images", ""},
     {"rtf", "office/rtf/korean-cp949.rtf", "김치와 똠방각하"},
+    {"mail", "mail/korean-utf8.eml", ""},
+    {"mbox", "mail/mboxrd.mbox", ""},
     {"msoffice", "office/legacy/ko-gimp-tutorial-quickie-flip.doc",
      "이미지 뒤집기"},
 };
