@@ -5,10 +5,7 @@
  * a zip built here (the first byte picks the mimetype and the limits), so
  * mutations reach the XML walkers instead of dying in the inflater.
  */
-#include <archive.h>
-#include <archive_entry.h>
-
-#include "fuzz.h"
+#include "fuzz-zip.h"
 #include "indexers/office-private.h"
 
 static const char *const names[] = {"content.xml", "meta.xml",
@@ -19,55 +16,15 @@ static const char *const mimes[] = {
     "application/vnd.oasis.opendocument.presentation",
 };
 
-static void add(struct archive *a, struct archive_entry *e,
-                const char *name, const void *p, size_t n)
-{
-    archive_entry_clear(e);
-    archive_entry_set_pathname(e, name);
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_entry_set_size(e, (la_int64_t)n);
-    if (archive_write_header(a, e) != ARCHIVE_OK)
-        abort();
-    if (n > 0 && archive_write_data(a, p, n) != (la_ssize_t)n)
-        abort();
-}
-
-static unsigned char *build(const uint8_t *data, size_t size, unsigned kind,
-                            size_t *len)
-{
-    size_t cap = size * 2 + 8192;
-    unsigned char *buf = malloc(cap);
-    struct archive *a = archive_write_new();
-    struct archive_entry *e = archive_entry_new();
-    const uint8_t *p = data, *end = data + size;
-    if (buf == NULL || a == NULL || e == NULL ||
-        archive_write_set_format_zip(a) != ARCHIVE_OK ||
-        archive_write_zip_set_compression_store(a) != ARCHIVE_OK ||
-        archive_write_open_memory(a, buf, cap, len) != ARCHIVE_OK)
-        abort();
-    add(a, e, "mimetype", mimes[kind], strlen(mimes[kind]));
-    for (int i = 0; i < 3 && p <= end; i++) {
-        const uint8_t *q = memmem(p, (size_t)(end - p), "|||", 3);
-        size_t n = q ? (size_t)(q - p) : (size_t)(end - p);
-        add(a, e, names[i], p, n);
-        p = q ? q + 3 : end + 1;
-    }
-    if (archive_write_close(a) != ARCHIVE_OK)
-        abort();
-    archive_write_free(a);
-    archive_entry_free(e);
-    return buf;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     unsigned pick = size > 0 ? data[0] : 0;
     unsigned char *zip = NULL;
     arca_blob b = {data, size, "fuzz.odt", NULL, NULL};
     if (size < 2 || data[0] != 'P' || data[1] != 'K') {
-        zip = build(size > 0 ? data + 1 : data, size > 0 ? size - 1 : 0,
-                    pick % 3, &b.len);
+        zip = fuzz_zip("mimetype", mimes[pick % 3], strlen(mimes[pick % 3]),
+                       names, 3, size > 0 ? data + 1 : data,
+                       size > 0 ? size - 1 : 0, &b.len);
         b.data = zip;
     }
     arca_limits lim = {.max_text = pick & 0x80 ? 64 : (size_t)1 << 20,

@@ -27,6 +27,7 @@
 
 #include "indexers/hwp-private.h"
 #include "indexers/indexer-private.h"
+#include "ix.h"
 
 typedef arca_status (*index_fn)(const arca_blob *, arca_extract *,
                                 const arca_limits *);
@@ -39,17 +40,7 @@ static arca_status run(index_fn fn, const void *data, size_t len,
     arca_limits lim = {.max_text = max_text ? max_text
                                           : ARCA_DEFAULT_MAX_TEXT};
     arca_extract_init(x, lim.max_text);
-    arca_status rc = fn(&b, x, &lim);
-    assert_non_null(x->text);
-    assert_int_equal(strlen(x->text), x->len);
-    assert_true(arca_utf8_valid(x->text, x->len));
-    assert_true(x->len <= lim.max_text);
-    if (rc != ARCA_OK) {
-        assert_true(x->errmsg[0] != '\0');
-        if (name != NULL)
-            assert_non_null(strstr(x->errmsg, name));
-    }
-    return rc;
+    return check_extract(fn(&b, x, &lim), x, name, lim.max_text);
 }
 
 static index_fn fn_for(const char *path)

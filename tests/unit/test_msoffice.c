@@ -27,6 +27,7 @@
 #include "indexers/indexer-private.h"
 #include "indexers/msoffice-private.h"
 #include "indexers/ole-private.h"
+#include "ix.h"
 
 /* Index DATA as MIME into X (initialised here); checks the text's form. */
 static arca_status run(const void *data, size_t len, const char *name,
@@ -36,17 +37,7 @@ static arca_status run(const void *data, size_t len, const char *name,
     arca_limits lim = {.max_text = max_text ? max_text
                                           : ARCA_DEFAULT_MAX_TEXT};
     arca_extract_init(x, lim.max_text);
-    arca_status rc = arca_ix_msoffice(&b, x, &lim);
-    assert_non_null(x->text);
-    assert_int_equal(strlen(x->text), x->len);
-    assert_true(arca_utf8_valid(x->text, x->len));
-    assert_true(x->len <= lim.max_text);
-    if (rc != ARCA_OK) {
-        assert_true(x->errmsg[0] != '\0');
-        if (name != NULL)
-            assert_non_null(strstr(x->errmsg, name));
-    }
-    return rc;
+    return check_extract(arca_ix_msoffice(&b, x, &lim), x, name, lim.max_text);
 }
 
 static char *fixture(const char *file, size_t *len)

@@ -30,6 +30,7 @@
 #include "indexers/image-private.h"
 #include "indexers/indexer-private.h"
 #include "indexers/pdf-private.h"
+#include "ix.h"
 
 /* Index DATA as a PDF into X (initialised here), with OCR in LANGS when
  * OCR is set; checks the text's form. */
@@ -43,18 +44,7 @@ static arca_status index_pdf_ocr(const void *data, size_t len,
                        .ocr = ocr,
                        .ocr_langs = langs};
     arca_extract_init(x, lim.max_text);
-    arca_status rc = arca_ix_pdf(&b, x, &lim);
-    assert_non_null(x->text);
-    assert_int_equal(strlen(x->text), x->len);
-    assert_true(arca_utf8_valid(x->text, x->len));
-    assert_true(x->len <= lim.max_text);
-    if (rc != ARCA_OK) {
-        /* A failure says which file and why. */
-        assert_true(x->errmsg[0] != '\0');
-        if (name != NULL)
-            assert_non_null(strstr(x->errmsg, name));
-    }
-    return rc;
+    return check_extract(arca_ix_pdf(&b, x, &lim), x, name, lim.max_text);
 }
 
 static arca_status index_pdf(const void *data, size_t len, const char *name,

@@ -1,0 +1,30 @@
+/*
+ * ix.h: what every indexer promises, checked the same way by each
+ * indexer's unit test.  Include after indexers/indexer.h.
+ */
+#ifndef ARCA_TEST_IX_H
+#define ARCA_TEST_IX_H
+
+#include <string.h>
+
+/*
+ * After an indexer ran on a file NAME (may be NULL) with status RC: its
+ * text is NUL-terminated valid UTF-8 within the cap MAX, and a failure
+ * gives a reason that names the file.  Returns RC.
+ */
+static inline arca_status check_extract(arca_status rc, const arca_extract *x,
+                                        const char *name, size_t max)
+{
+    assert_non_null(x->text);
+    assert_int_equal(strlen(x->text), x->len);
+    assert_true(arca_utf8_valid(x->text, x->len));
+    assert_true(x->len <= max);
+    if (rc != ARCA_OK) {
+        assert_true(x->errmsg[0] != '\0');
+        if (name != NULL)
+            assert_non_null(strstr(x->errmsg, name));
+    }
+    return rc;
+}
+
+#endif /* ARCA_TEST_IX_H */
