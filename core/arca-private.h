@@ -66,6 +66,18 @@ arca_status arca_str_printf(arca_str *b, const char *fmt, ...)
 void arca_str_free(arca_str *b);
 
 char *arca_strdup(const char *s);       /* NULL-safe */
+
+/* A collection's settings (config.lua, see config.c); 0 or NULL: unset. */
+typedef struct arca_config {
+    int ocr;                /* 1 on, -1 off */
+    char *ocr_langs;
+    int jobs;
+    uint64_t max_file;
+} arca_config;
+/* Read PATH (absent: all unset); an error names the file and line. */
+arca_status arca_config_load(const char *path, arca_config *out, char *err,
+                             size_t errlen);
+void arca_config_free(arca_config *c);
 /* Read a whole file into a malloc'd buffer (NUL added, not counted). */
 arca_status arca_read_file(const char *path, uint64_t max, char **data,
                            size_t *len, char *err, size_t errlen);

@@ -176,13 +176,18 @@ typedef void (*arca_progress_import_fn)(void *ctx,
                                         const arca_import_summary *sofar,
                                         const char *current);
 
+/*
+ * Each option left 0 (or NULL) takes the collection's setting from the
+ * `import` table of its config.lua, else arca's default.
+ */
 typedef struct arca_import_opts {
     int jobs;               /* extraction threads; 0: the number of cores */
     int dry_run;            /* detect and extract, store nothing */
     uint64_t max_file;      /* bytes; 0: default (256 MiB) */
     uint64_t max_text;      /* bytes of text per part; 0: default (16 MiB) */
     unsigned batch;         /* files per commit; 0: default */
-    int ocr;                /* read the text of images and scans */
+    int ocr;                /* read the text of images and scans: 1 yes,
+                               -1 no, 0 as the collection says (no) */
     const char *ocr_langs;  /* tesseract's "kor+eng"; NULL: all installed */
     arca_import_fn on_file; /* each file, once its outcome is committed */
     arca_progress_import_fn on_progress;

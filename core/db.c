@@ -19,9 +19,17 @@
 #include "arca-private.h"
 
 static const char config_template[] =
-    "-- config.lua: this collection's settings and import hooks.\n"
-    "-- It is read by arca when the collection is opened.\n"
+    "-- config.lua: this collection's settings, read by each import.\n"
+    "-- Plain Lua data: only the base, string, table, math and utf8\n"
+    "-- libraries are there.  Options given to `arca import` win.\n"
     "return {\n"
+    "  import = {\n"
+    "    -- ocr = true,            -- read the text of images and scans\n"
+    "    -- ocr_langs = \"kor+eng\", -- tesseract languages (default: every\n"
+    "    --                        -- installed one of kor eng chi_sim jpn rus)\n"
+    "    -- jobs = 2,              -- extraction threads (default: the cores)\n"
+    "    -- max_file_size = 268435456,  -- bytes; larger files are refused\n"
+    "  },\n"
     "}\n";
 
 arca_status arca_db_fail(arca_db *db, arca_status st, const char *fmt, ...)

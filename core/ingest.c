@@ -1316,23 +1316,33 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
 {
     static const arca_import_opts defaults = {0};
     importer im = {0};
+    arca_config cfg;
     arca_status rc = ARCA_OK;
     int began = 0;
+    char path[PATH_MAX], err[512];
 
+    if (sum)
+        memset(sum, 0, sizeof *sum);
     if (opts == NULL)
         opts = &defaults;
     if (!(db->flags & ARCA_WRITE) && !opts->dry_run)
         return arca_db_fail(db, ARCA_EINVAL, "import needs a writer");
+    snprintf(path, sizeof path, "%s/config.lua", db->dir);
+    rc = arca_config_load(path, &cfg, err, sizeof err);
+    if (rc)
+        return arca_db_fail(db, rc, "%s", err);
     im.db = db;
     im.opts = opts;
     im.lim.max_text = opts->max_text ? (size_t)opts->max_text
                                      : ARCA_DEFAULT_MAX_TEXT;
     im.lim.max_depth = 256;
-    im.lim.ocr = opts->ocr;
-    im.lim.ocr_langs = opts->ocr_langs;
-    im.max_file = opts->max_file ? opts->max_file : DEFAULT_MAX_FILE;
+    im.lim.ocr = (opts->ocr ? opts->ocr : cfg.ocr) > 0;
+    im.lim.ocr_langs = opts->ocr_langs ? opts->ocr_langs : cfg.ocr_langs;
+    im.max_file = opts->max_file ? opts->max_file
+                  : cfg.max_file ? cfg.max_file : DEFAULT_MAX_FILE;
     im.batch = opts->batch ? opts->batch : DEFAULT_BATCH;
-    im.nthreads = opts->jobs > 0 ? opts->jobs : ncores();
+    im.nthreads = opts->jobs > 0 ? opts->jobs
+                  : cfg.jobs > 0 ? cfg.jobs : ncores();
     im.max_inflight = (unsigned)im.nthreads * 4;
     clock_gettime(CLOCK_MONOTONIC, &im.t0);
     if (realpath(db->dir, im.collection_real) == NULL)
@@ -1421,6 +1431,7 @@ out:
     im.sum.seconds = elapsed(&im.t0);
     if (sum)
         *sum = im.sum;
+    arca_config_free(&cfg);
     return rc;
 }
 

@@ -315,6 +315,7 @@ static int cmd_import(cli *c, int argc, char **argv)
         {"manifest", required_argument, 0, 'm'},
         {"batch", required_argument, 0, 'b'},
         {"ocr", no_argument, 0, 'O'},
+        {"no-ocr", no_argument, 0, 'N'},
         {"ocr-langs", required_argument, 0, 'L'},
         {0, 0, 0, 0}};
     arca_import_opts io = {0};
@@ -343,6 +344,7 @@ static int cmd_import(cli *c, int argc, char **argv)
             break;
         case 'n': io.dry_run = 1; break;
         case 'O': io.ocr = 1; break;
+        case 'N': io.ocr = -1; break;
         case 'L':
             io.ocr = 1;
             io.ocr_langs = optarg;
@@ -960,8 +962,10 @@ static const struct command commands[] = {
      "archive and index one record with its attachments"},
     {"import", cmd_import,
      "PATH... [--json] [--jobs N] [--dry-run] [--quiet] [--verbose] "
-     "[--max-file-size BYTES] [--batch FILES] [--ocr] [--ocr-langs kor+eng]",
-     "import files and folders (NAME.meta.json sidecars give fields)"},
+     "[--max-file-size BYTES] [--batch FILES] [--ocr|--no-ocr] "
+     "[--ocr-langs kor+eng]",
+     "import files and folders (NAME.meta.json sidecars give fields; "
+     "config.lua's import table gives defaults)"},
     {"search", cmd_search,
      "QUERY [--json] [--limit N] [--offset K] [--sort relevance|date|oldest] "
      "[--facet year|board|type|lang|author]... [--filter QUERY] [--all-parts]",
