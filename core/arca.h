@@ -269,6 +269,19 @@ const arca_facet_value *arca_results_facet(const arca_results *r,
 const char *arca_results_suggestion(const arca_results *r);
 void arca_results_destroy(arca_results *r);
 
+/*
+ * Each term of the index that starts with PREFIX, in byte order, with
+ * the number of indexed parts that carry it, to CB; CB returns nonzero to
+ * stop.  Terms are raw Xapian terms: free-text words are lowercase, field
+ * terms start with their prefix (Y year, S title, A author, XB board,
+ * T type, L language, K tag; see core/xdb.h), stems with Z.  The callback
+ * must not call back into DB.  Return value: ARCA_OK, ARCA_ELIMIT (a
+ * prefix longer than a term can be), ARCA_EINDEX.
+ */
+typedef int (*arca_term_fn)(void *ctx, const char *term, uint64_t freq);
+arca_status arca_db_terms(arca_db *db, const char *prefix, arca_term_fn cb,
+                          void *ctx);
+
 /* ---- Formats ---- */
 
 /* A MIME type arca extracts text from (a family ends in "/" "*"). */

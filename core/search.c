@@ -275,3 +275,14 @@ const char *arca_results_suggestion(const arca_results *r)
 {
     return r->suggestion;
 }
+
+arca_status arca_db_terms(arca_db *db, const char *prefix, arca_term_fn cb,
+                          void *ctx)
+{
+    arca_status rc = arca_xdb_terms(db->xdb, prefix ? prefix : "", cb, ctx);
+    if (rc == ARCA_ERETRY && arca_xdb_reopen(db->xdb) == ARCA_OK)
+        rc = arca_xdb_terms(db->xdb, prefix ? prefix : "", cb, ctx);
+    if (rc)
+        return arca_db_fail(db, rc, "%s", arca_xdb_errmsg(db->xdb));
+    return ARCA_OK;
+}

@@ -1551,3 +1551,32 @@ void arca_xmset_free(arca_xmset *m)
 {
     delete m;
 }
+
+/* ---- Terms ---- */
+
+arca_status arca_xdb_terms(arca_xdb *x, const char *prefix,
+                           int (*cb)(void *ctx, const char *term,
+                                     uint64_t freq),
+                           void *ctx)
+{
+    if (x == NULL)
+        return ARCA_EINVAL;
+    try {
+        if (prefix == NULL || cb == NULL)
+            throw xdb_error(ARCA_EINVAL, "terms: no prefix or no callback");
+        if (strlen(prefix) > XDB_MAX_TERM)
+            throw xdb_error(ARCA_ELIMIT, "terms: prefix longer than " +
+                                             std::to_string(XDB_MAX_TERM) +
+                                             " bytes");
+        Xapian::Database &db = x->db();
+        for (Xapian::TermIterator it = db.allterms_begin(prefix);
+             it != db.allterms_end(prefix); ++it) {
+            std::string t = *it;
+            if (cb(ctx, t.c_str(), it.get_termfreq()) != 0)
+                break;
+        }
+        return ARCA_OK;
+    } catch (...) {
+        return xdb_fail(x, "terms " + x->path);
+    }
+}

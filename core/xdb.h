@@ -140,6 +140,17 @@ arca_status arca_xmset_facet(arca_xmset *m, unsigned slot,
                              void *ctx);
 /* A spelling correction of the query, or NULL. Owned by M. */
 const char *arca_xmset_suggestion(const arca_xmset *m);
+/*
+ * Each term of the index that starts with PREFIX (raw, with its field
+ * prefix: "Y" gives the years, "lib" the free-text words starting with
+ * "lib"), in byte order, with the number of documents (parts) indexed by
+ * it, to CB.  CB returns nonzero to stop early.
+ */
+arca_status arca_xdb_terms(arca_xdb *x, const char *prefix,
+                           int (*cb)(void *ctx, const char *term,
+                                     uint64_t freq),
+                           void *ctx);
+
 void arca_xmset_free(arca_xmset *m);
 
 ARCA_END_DECLS

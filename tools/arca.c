@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "core/arca.h"
+#include "lua/lua-private.h"
 
 enum { EXIT_USAGE = 2 };
 
@@ -941,6 +942,108 @@ static int cmd_formats(cli *c, int argc, char **argv)
     return 0;
 }
 
+/* ---- run, report ---- */
+
+/*
+ * The options of run and report, up to the script (or report name):
+ * --sandbox, and the sandbox's limits.  *I is left on the script.
+ */
+static int parse_lua_opts(const char *cmd, int argc, char **argv, int *i,
+                          arca_lua_opts *o)
+{
+    int limits = 0;
+    for (*i = 1; *i < argc && argv[*i][0] == '-'; (*i)++) {
+        const char *a = argv[*i];
+        const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+        if (strcmp(a, "--") == 0) {
+            (*i)++;
+            break;
+        } else if (strcmp(a, "--sandbox") == 0) {
+            o->sandbox = 1;
+            continue;
+        }
+        if (v == NULL)
+            return usage_error(cmd, "%s wants a value", a);
+        if (strcmp(a, "--max-memory") == 0) {
+            if (arca_lua_parse_size(v, &o->max_memory) || o->max_memory == 0)
+                return usage_error(cmd, "--max-memory wants a size such as "
+                                   "64M, not '%s'", v);
+        } else if (strcmp(a, "--max-instructions") == 0) {
+            char *end;
+            errno = 0;
+            o->max_instructions = strtoull(v, &end, 10);
+            if (errno || *end || end == v || v[0] == '-' ||
+                o->max_instructions == 0)
+                return usage_error(cmd, "--max-instructions wants a whole "
+                                   "number, not '%s'", v);
+        } else if (strcmp(a, "--timeout") == 0) {
+            char *end;
+            errno = 0;
+            o->timeout = strtod(v, &end);
+            if (errno || *end || end == v || !(o->timeout > 0) ||
+                o->timeout > 1e6)
+                return usage_error(cmd, "--timeout wants seconds, not '%s'",
+                                   v);
+        } else {
+            return usage_error(cmd, "unknown option '%s'", a);
+        }
+        limits = 1;
+        (*i)++;
+    }
+    if (limits && !o->sandbox)
+        return usage_error(cmd, "the limits apply to --sandbox only");
+    if (*i >= argc)
+        return usage_error(cmd, "%s", strcmp(cmd, "run") == 0
+                                          ? "no script given"
+                                          : "no report named");
+    return 0;
+}
+
+static int cmd_run(cli *c, int argc, char **argv)
+{
+    arca_lua_opts o = {0};
+    int i, rc;
+
+    o.dir = c->dir;
+    if ((rc = parse_lua_opts("run", argc, argv, &i, &o)) != 0)
+        return rc;
+    return arca_lua_run(&o, argv[i], argc - i, argv + i);
+}
+
+static int cmd_report(cli *c, int argc, char **argv)
+{
+    arca_lua_opts o = {0};
+    int i, rc;
+
+    o.dir = c->dir;
+    if ((rc = parse_lua_opts("report", argc, argv, &i, &o)) != 0)
+        return rc;
+    const char *name = argv[i];
+    size_t n = strlen(name);
+    if (n == 0 || n > 100 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789_-") != n)
+        return usage_error("report", "a report name is letters, digits, _ "
+                           "and -, not '%s'", name);
+    size_t len = strlen(c->dir) + n + sizeof "/reports/.lua";
+    char *path = malloc(len);
+    if (path == NULL)
+        return EXIT_FAILURE;
+    snprintf(path, len, "%s/reports/%s.lua", c->dir, name);
+    if (access(path, R_OK) != 0) {
+        errorf("%s: no such report (%s)", path, strerror(errno));
+        free(path);
+        return EXIT_FAILURE;
+    }
+    /* arg[0] is the report's file, as for `arca run`. */
+    char *saved = argv[i];
+    argv[i] = path;
+    rc = arca_lua_run(&o, path, argc - i, argv + i);
+    argv[i] = saved;
+    free(path);
+    return rc;
+}
+
 /* ---- help and dispatch ---- */
 
 static int cmd_help(cli *c, int argc, char **argv);
@@ -979,6 +1082,15 @@ static const struct command commands[] = {
     {"reindex", cmd_reindex, "", "rebuild the index from the archive"},
     {"formats", cmd_formats, "[--json]",
      "the file types whose text arca extracts"},
+    {"run", cmd_run,
+     "[--sandbox [--max-memory 64M] [--max-instructions N] "
+     "[--timeout SECONDS]] SCRIPT.lua [ARGS...]",
+     "run a Lua script with the arca module (--sandbox: read-only, "
+     "limited)"},
+    {"report", cmd_report,
+     "[--sandbox [--max-memory 64M] [--max-instructions N] "
+     "[--timeout SECONDS]] NAME [ARGS...]",
+     "run the collection's reports/NAME.lua"},
     {"help", cmd_help, "[COMMAND]", "this help"},
     {"version", cmd_version, "", "print the version"},
 };
