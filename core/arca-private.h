@@ -78,6 +78,31 @@ typedef struct arca_config {
 arca_status arca_config_load(const char *path, arca_config *out, char *err,
                              size_t errlen);
 void arca_config_free(arca_config *c);
+
+/*
+ * The import hooks of config.lua (on_extract, on_record): one set per
+ * extraction thread.  *out is NULL when config.lua defines none.
+ */
+typedef struct arca_hooks arca_hooks;
+arca_status arca_hooks_open(const char *path, arca_hooks **out, char *err,
+                            size_t errlen);
+void arca_hooks_close(arca_hooks *h);
+
+/* What a hook sees and may change (the strings are malloc'd; tags a JSON
+ * array and fields a JSON object, owned). */
+typedef struct arca_hook_doc {
+    const char *name, *path, *mime, *id;
+    const char *text, *raw;  /* extracted text; the original's bytes */
+    size_t len, rawlen;
+    char *title, *author, *date, *board, *lang;
+    struct json_t *tags, *fields;
+} arca_hook_doc;
+/* Call on_extract(mime, doc) / on_record(rec); a hook's error (with
+ * config.lua's line) goes to ERR and the status is ARCA_EINVAL. */
+arca_status arca_hooks_extract(arca_hooks *h, arca_hook_doc *d, char *err,
+                               size_t errlen);
+arca_status arca_hooks_record(arca_hooks *h, arca_hook_doc *d, char *err,
+                              size_t errlen);
 /* Read a whole file into a malloc'd buffer (NUL added, not counted). */
 arca_status arca_read_file(const char *path, uint64_t max, char **data,
                            size_t *len, char *err, size_t errlen);

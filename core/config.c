@@ -9,7 +9,8 @@
  * are data, so these bounds cost nothing and keep a hostile or broken
  * file from doing more than fail with its file name and line.
  *
- * Read here: the table `import`, the defaults of `arca import`:
+ * Read here: the table `import`, the defaults of `arca import`, and the
+ * import hooks on_extract and on_record (see below):
  *   import = { ocr = true, ocr_langs = "kor+eng", jobs = 2,
  *              max_file_size = 268435456 }
  * An unknown key inside `import` is an error (a misspelt setting would
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -30,7 +32,8 @@
 
 #define CONFIG_MAX_BYTES ((size_t)1 << 20)
 #define CONFIG_MAX_MEMORY ((size_t)16 << 20)
-#define CONFIG_MAX_INSTRUCTIONS 10000000L
+#define CONFIG_MAX_INSTRUCTIONS 10000000L  /* the file, and each hook call */
+#define HOOKS_MAX_MEMORY ((size_t)64 << 20)
 #define HOOK_EVERY 1000
 
 struct budget {
@@ -224,4 +227,331 @@ void arca_config_free(arca_config *c)
 {
     free(c->ocr_langs);
     memset(c, 0, sizeof *c);
+}
+
+/* ---- Import hooks ---- */
+
+/*
+ * on_extract(mime, doc) and on_record(rec), functions of the table
+ * config.lua returns, run by each extraction thread in a Lua state of
+ * its own (the same bare libraries), each call within its own budget of
+ * instructions.  What a hook leaves in the table it was given is taken
+ * back: title, author, date, board, lang, tags (an array, or a string
+ * of comma-separated tags) and fields (name -> string or number).
+ */
+struct arca_hooks {
+    lua_State *L;
+    struct budget b;
+    int on_extract, on_record;      /* registry references, or LUA_NOREF */
+};
+
+void arca_hooks_close(arca_hooks *h)
+{
+    if (h == NULL)
+        return;
+    if (h->L != NULL)
+        lua_close(h->L);
+    free(h);
+}
+
+arca_status arca_hooks_open(const char *path, arca_hooks **out, char *err,
+                            size_t errlen)
+{
+    arca_status rc = ARCA_OK;
+    char *data = NULL;
+    size_t len = 0;
+    struct stat st;
+    arca_hooks *h = NULL;
+
+    *out = NULL;
+    if (stat(path, &st) != 0 && errno == ENOENT)
+        return ARCA_OK;
+    rc = arca_read_file(path, CONFIG_MAX_BYTES, &data, &len, err, errlen);
+    if (rc)
+        return rc;
+    h = calloc(1, sizeof *h);
+    if (h == NULL) {
+        rc = ARCA_ENOMEM;
+        goto out;
+    }
+    h->b.max = HOOKS_MAX_MEMORY;
+    h->on_extract = h->on_record = LUA_NOREF;
+    h->L = lua_newstate(bounded_alloc, &h->b);
+    if (h->L == NULL) {
+        rc = ARCA_ENOMEM;
+        goto out;
+    }
+    open_bare(h->L);
+    lua_sethook(h->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    const char *base = strrchr(path, '/');
+    lua_pushfstring(h->L, "@%s", base ? base + 1 : path);
+    int r = luaL_loadbufferx(h->L, data, len, lua_tostring(h->L, -1), "t");
+    if (r == LUA_OK)
+        r = lua_pcall(h->L, 0, 1, 0);
+    if (r != LUA_OK || !lua_istable(h->L, -1)) {
+        /* arca_config_load() has said why already. */
+        snprintf(err, errlen, "%s: does not load", path);
+        rc = ARCA_EINVAL;
+        goto out;
+    }
+    static const char *const names[] = {"on_extract", "on_record"};
+    for (int i = 0; i < 2; i++) {
+        lua_getfield(h->L, -1, names[i]);
+        if (lua_isnil(h->L, -1)) {
+            lua_pop(h->L, 1);
+            continue;
+        }
+        if (!lua_isfunction(h->L, -1)) {
+            snprintf(err, errlen, "%s: %s is %s, not a function", path,
+                     names[i], luaL_typename(h->L, -1));
+            rc = ARCA_EINVAL;
+            goto out;
+        }
+        int ref = luaL_ref(h->L, LUA_REGISTRYINDEX);
+        if (i == 0)
+            h->on_extract = ref;
+        else
+            h->on_record = ref;
+    }
+    lua_settop(h->L, 0);
+    if (h->on_extract != LUA_NOREF || h->on_record != LUA_NOREF) {
+        *out = h;
+        h = NULL;
+    }
+out:
+    if (rc == ARCA_ENOMEM)
+        snprintf(err, errlen, "%s: out of memory", path);
+    arca_hooks_close(h);
+    free(data);
+    return rc;
+}
+
+static void set_str_field(lua_State *L, const char *k, const char *v)
+{
+    if (v == NULL)
+        return;
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+/* A JSON value of tags or fields as Lua values (strings and numbers). */
+static void push_json(lua_State *L, json_t *v)
+{
+    if (json_is_array(v)) {
+        lua_createtable(L, (int)json_array_size(v), 0);
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            push_json(L, json_array_get(v, i));
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+    } else if (json_is_object(v)) {
+        const char *k;
+        json_t *e;
+        lua_newtable(L);
+        json_object_foreach(v, k, e) {
+            push_json(L, e);
+            lua_setfield(L, -2, k);
+        }
+    } else if (json_is_integer(v)) {
+        lua_pushinteger(L, (lua_Integer)json_integer_value(v));
+    } else if (json_is_real(v)) {
+        lua_pushnumber(L, json_real_value(v));
+    } else if (json_is_string(v)) {
+        lua_pushstring(L, json_string_value(v));
+    } else if (json_is_boolean(v)) {
+        lua_pushboolean(L, json_is_true(v));
+    } else {
+        lua_pushnil(L);
+    }
+}
+
+/* A string field K of the table on top, into *SLOT (NULL when absent). */
+static int take_str(lua_State *L, const char *k, char **slot, char *err,
+                    size_t errlen)
+{
+    lua_getfield(L, -1, k);
+    int t = lua_type(L, -1);
+    if (t != LUA_TNIL && t != LUA_TSTRING && t != LUA_TNUMBER) {
+        snprintf(err, errlen, "%s is %s, not a string", k,
+                 luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return -1;
+    }
+    char *v = t == LUA_TNIL ? NULL : arca_strdup(lua_tostring(L, -1));
+    free(*slot);
+    *slot = v;
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* doc.tags: an array of strings, or one string "a, b". */
+static int take_tags(lua_State *L, json_t **tags, char *err, size_t errlen)
+{
+    json_t *a = json_array();
+    lua_getfield(L, -1, "tags");
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        char *s = arca_strdup(lua_tostring(L, -1)), *save = NULL;
+        for (char *t = strtok_r(s, ",", &save); t;
+             t = strtok_r(NULL, ",", &save)) {
+            while (*t == ' ')
+                t++;
+            size_t n = strlen(t);
+            while (n > 0 && t[n - 1] == ' ')
+                t[--n] = '\0';
+            if (*t)
+                json_array_append_new(a, json_string(t));
+        }
+        free(s);
+    } else if (lua_istable(L, -1)) {
+        for (lua_Integer i = 1;; i++) {
+            int t = lua_rawgeti(L, -1, i);
+            if (t == LUA_TNIL) {
+                lua_pop(L, 1);
+                break;
+            }
+            if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+                snprintf(err, errlen, "tags[%lld] is %s, not a string",
+                         (long long)i, luaL_typename(L, -1));
+                lua_pop(L, 2);
+                json_decref(a);
+                return -1;
+            }
+            json_array_append_new(a, json_string(lua_tostring(L, -1)));
+            lua_pop(L, 1);
+        }
+    } else if (!lua_isnil(L, -1)) {
+        snprintf(err, errlen, "tags is %s, not a list", luaL_typename(L, -1));
+        lua_pop(L, 1);
+        json_decref(a);
+        return -1;
+    }
+    lua_pop(L, 1);
+    json_decref(*tags);
+    *tags = a;
+    return 0;
+}
+
+/* doc.fields: names to strings or numbers. */
+static int take_fields(lua_State *L, json_t **fields, char *err,
+                       size_t errlen)
+{
+    json_t *o = json_object();
+    lua_getfield(L, -1, "fields");
+    if (lua_istable(L, -1)) {
+        lua_pushnil(L);
+        while (lua_next(L, -2) != 0) {
+            int kt = lua_type(L, -2), vt = lua_type(L, -1);
+            if (kt != LUA_TSTRING ||
+                (vt != LUA_TSTRING && vt != LUA_TNUMBER &&
+                 vt != LUA_TBOOLEAN)) {
+                snprintf(err, errlen, "fields: %s %s: only names to "
+                         "strings, numbers or booleans are kept",
+                         kt == LUA_TSTRING ? lua_tostring(L, -2) : "a key",
+                         luaL_typename(L, -1));
+                lua_pop(L, 3);
+                json_decref(o);
+                return -1;
+            }
+            json_t *v = vt == LUA_TBOOLEAN ? json_boolean(lua_toboolean(L, -1))
+                        : lua_isinteger(L, -1)
+                            ? json_integer((json_int_t)lua_tointeger(L, -1))
+                        : vt == LUA_TNUMBER ? json_real(lua_tonumber(L, -1))
+                                            : json_string(lua_tostring(L, -1));
+            json_object_set_new(o, lua_tostring(L, -2), v);
+            lua_pop(L, 1);
+        }
+    } else if (!lua_isnil(L, -1)) {
+        snprintf(err, errlen, "fields is %s, not a table",
+                 luaL_typename(L, -1));
+        lua_pop(L, 1);
+        json_decref(o);
+        return -1;
+    }
+    lua_pop(L, 1);
+    json_decref(*fields);
+    *fields = o;
+    return 0;
+}
+
+/* Call hook REF with D as its table (after ARG1, when given). */
+static arca_status call_hook(arca_hooks *h, int ref, const char *name,
+                             const char *arg1, arca_hook_doc *d, char *err,
+                             size_t errlen)
+{
+    lua_State *L = h->L;
+    char msg[400] = "";
+    lua_settop(L, 0);
+    h->b.steps = 0;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    if (arg1)
+        lua_pushstring(L, arg1);
+    lua_newtable(L);
+    set_str_field(L, "name", d->name);
+    set_str_field(L, "path", d->path);
+    set_str_field(L, "mime", d->mime);
+    set_str_field(L, "type", d->mime);
+    set_str_field(L, "id", d->id);
+    set_str_field(L, "title", d->title);
+    set_str_field(L, "author", d->author);
+    set_str_field(L, "date", d->date);
+    set_str_field(L, "board", d->board);
+    set_str_field(L, "lang", d->lang);
+    if (d->text) {
+        lua_pushlstring(L, d->text, d->len);
+        lua_setfield(L, -2, "text");
+    }
+    if (d->raw) {
+        lua_pushlstring(L, d->raw, d->rawlen);
+        lua_setfield(L, -2, "raw");
+    }
+    if (d->tags == NULL)
+        d->tags = json_array();
+    push_json(L, d->tags);
+    lua_setfield(L, -2, "tags");
+    push_json(L, d->fields);
+    lua_setfield(L, -2, "fields");
+    lua_pushvalue(L, -1);               /* kept below the call */
+    lua_insert(L, 1);
+    int r = lua_pcall(L, arg1 ? 2 : 1, 1, 0);
+    if (r != LUA_OK) {
+        snprintf(err, errlen, "%s: %s", name,
+                 r == LUA_ERRMEM ? "out of its memory (64 MiB)"
+                 : lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+        lua_settop(L, 0);
+        return ARCA_EINVAL;
+    }
+    /* A table returned replaces the one given. */
+    if (lua_istable(L, -1))
+        lua_replace(L, 1);
+    lua_settop(L, 1);
+    if (take_str(L, "title", &d->title, msg, sizeof msg) ||
+        take_str(L, "author", &d->author, msg, sizeof msg) ||
+        take_str(L, "date", &d->date, msg, sizeof msg) ||
+        take_str(L, "board", &d->board, msg, sizeof msg) ||
+        take_str(L, "lang", &d->lang, msg, sizeof msg) ||
+        take_tags(L, &d->tags, msg, sizeof msg) ||
+        take_fields(L, &d->fields, msg, sizeof msg)) {
+        snprintf(err, errlen, "%s: %s", name, msg);
+        lua_settop(L, 0);
+        return ARCA_EINVAL;
+    }
+    lua_settop(L, 0);
+    lua_gc(L, LUA_GCCOLLECT);
+    return ARCA_OK;
+}
+
+arca_status arca_hooks_extract(arca_hooks *h, arca_hook_doc *d, char *err,
+                               size_t errlen)
+{
+    if (h == NULL || h->on_extract == LUA_NOREF)
+        return ARCA_OK;
+    return call_hook(h, h->on_extract, "on_extract", d->mime, d, err,
+                     errlen);
+}
+
+arca_status arca_hooks_record(arca_hooks *h, arca_hook_doc *d, char *err,
+                              size_t errlen)
+{
+    if (h == NULL || h->on_record == LUA_NOREF)
+        return ARCA_OK;
+    return call_hook(h, h->on_record, "on_record", NULL, d, err, errlen);
 }

@@ -30,6 +30,19 @@ static const char config_template[] =
     "    -- jobs = 2,              -- extraction threads (default: the cores)\n"
     "    -- max_file_size = 268435456,  -- bytes; larger files are refused\n"
     "  },\n"
+    "  -- Import hooks.  on_extract(mime, doc) sees a file's extracted\n"
+    "  -- doc.text, its original doc.raw (text types), doc.name, doc.path\n"
+    "  -- and the fields title, author, date, board, lang, tags, fields;\n"
+    "  -- on_record(rec) sees the record before it is stored.  What they\n"
+    "  -- leave in the table is kept.  An error fails that file only.\n"
+    "  -- on_extract = function(mime, doc)\n"
+    "  --   if mime == \"text/html\" then\n"
+    "  --     doc.author = doc.raw:match('<span class=\"writer\">(.-)</span>')\n"
+    "  --   end\n"
+    "  -- end,\n"
+    "  -- on_record = function(rec)\n"
+    "  --   if rec.title:find(\"Gyeongju\") then table.insert(rec.tags, \"gyeongju\") end\n"
+    "  -- end,\n"
     "}\n";
 
 arca_status arca_db_fail(arca_db *db, arca_status st, const char *fmt, ...)

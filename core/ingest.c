@@ -92,6 +92,8 @@ typedef struct importer {
     uint64_t max_file;
     unsigned batch;
     int64_t run;
+    char config_path[PATH_MAX];
+    int hooks;               /* config.lua has import hooks */
     char collection_real[PATH_MAX];
     arca_import_summary sum;
     struct timespec t0;
@@ -432,8 +434,9 @@ static arca_status read_sidecar(job *j, json_t **extra)
     return ARCA_OK;
 }
 
-/* Fill J->rec from the part, the sidecar and the file's name. */
-static arca_status build_record(job *j, json_t *extra)
+/* The fields neither the sidecar nor a hook gave: from the part and the
+ * file's name. */
+static void fill_defaults(job *j)
 {
     part_out *po = &j->part;
     if (j->id[0] == '\0') {
@@ -456,6 +459,14 @@ static arca_status build_record(job *j, json_t *extra)
         j->lang = arca_strdup(arca_guess_lang(po->x.text, po->x.len));
     if (j->source == NULL)
         j->source = strdup(j->path);
+}
+
+/* Fill J->rec from J's fields, EXTRA and the parts. */
+static arca_status build_record(job *j, json_t *extra)
+{
+    part_out *po = &j->part;
+    free(j->extra);
+    j->extra = NULL;
     if (json_object_size(extra) > 0)
         j->extra = json_dumps(extra, JSON_COMPACT | JSON_SORT_KEYS);
 
@@ -609,10 +620,106 @@ static arca_status expand_children(importer *im, arca_detector *det, job *j,
     return rc;
 }
 
+/* ---- Import hooks (config.lua) ---- */
+
+/* The original's bytes are given to hooks for text types up to this. */
+#define HOOK_RAW_MAX ((size_t)16 << 20)
+
+static char *take(char **p)
+{
+    char *s = *p;
+    *p = NULL;
+    return s;
+}
+
+/* J's fields as a hook sees them. */
+static void hook_doc(const job *j, json_t *extra, arca_hook_doc *d)
+{
+    memset(d, 0, sizeof *d);
+    d->name = base_name(j->path);
+    d->path = j->path;
+    d->mime = j->part.mime;
+    d->id = j->id[0] ? j->id : NULL;
+    d->text = j->part.x.text;
+    d->len = j->part.x.len;
+    d->title = arca_strdup(j->title ? j->title : j->part.x.title);
+    d->author = arca_strdup(j->author ? j->author : j->part.x.author);
+    d->date = arca_strdup(j->date[0] ? j->date : j->part.x.date);
+    d->board = arca_strdup(j->board);
+    d->lang = arca_strdup(j->lang ? j->lang : j->part.x.lang);
+    d->tags = j->tags ? json_loads(j->tags, 0, NULL) : NULL;
+    d->fields = json_deep_copy(extra);
+}
+
+/* What the hook left in D becomes J's; D is emptied. */
+static arca_status hook_back(job *j, json_t *extra, arca_hook_doc *d,
+                             const char *name)
+{
+    arca_status rc = ARCA_OK;
+    free(j->title);
+    j->title = take(&d->title);
+    free(j->author);
+    j->author = take(&d->author);
+    free(j->board);
+    j->board = take(&d->board);
+    free(j->lang);
+    j->lang = lang_primary(d->lang);
+    j->date[0] = '\0';
+    if (d->date && d->date[0] && arca_date_norm(d->date, j->date) != 0) {
+        j->date[0] = '\0';
+        snprintf(j->err, sizeof j->err, "%s: date \"%.100s\" is not a "
+                 "date (YYYY-MM-DD, YYYY.MM.DD, YYYY/MM/DD, YYYY-MM or "
+                 "YYYY)", name, d->date);
+        rc = ARCA_EINVAL;
+    }
+    free(j->tags);
+    j->tags = json_array_size(d->tags) > 0
+                  ? json_dumps(d->tags, JSON_COMPACT) : NULL;
+    json_object_clear(extra);
+    json_object_update(extra, d->fields);
+    free(d->date);
+    free(d->lang);
+    json_decref(d->tags);
+    json_decref(d->fields);
+    memset(d, 0, sizeof *d);
+    return rc;
+}
+
+/* Run HOOK (on_extract or on_record) over J; its error fails J. */
+static arca_status run_hook(arca_hooks *h, job *j, json_t *extra,
+                            const char *data, size_t len, int record)
+{
+    arca_hook_doc d;
+    char err[400];
+    hook_doc(j, extra, &d);
+    const char *m = j->part.mime;
+    if (!record && len <= HOOK_RAW_MAX &&
+        (strncmp(m, "text/", 5) == 0 || strstr(m, "xml") ||
+         strstr(m, "json"))) {
+        d.raw = data;
+        d.rawlen = len;
+    }
+    arca_status rc = record ? arca_hooks_record(h, &d, err, sizeof err)
+                            : arca_hooks_extract(h, &d, err, sizeof err);
+    if (rc) {
+        snprintf(j->err, sizeof j->err, "%s", err);
+        free(d.title);
+        free(d.author);
+        free(d.date);
+        free(d.board);
+        free(d.lang);
+        json_decref(d.tags);
+        json_decref(d.fields);
+        return rc;
+    }
+    return hook_back(j, extra, &d, record ? "on_record" : "on_extract");
+}
+
 /* Records taken from one file of several (messages of a mailbox). */
 #define MAX_SUBS 10000
 
-static arca_status extract_bytes(importer *im, arca_detector *det, job *j,
+static arca_status extract_bytes(importer *im, arca_detector *det,
+                                 arca_hooks *hooks, job *j,
                                  const char *data, size_t len,
                                  json_t *extra, int top);
 
@@ -621,7 +728,8 @@ static arca_status extract_bytes(importer *im, arca_detector *det, job *j,
  * caller): each becomes a job of its own, named PATH/NAME, with an id
  * from the file's stem and the child's name, and J's sidecar fields.
  */
-static arca_status split_records(importer *im, arca_detector *det, job *j,
+static arca_status split_records(importer *im, arca_detector *det,
+                                 arca_hooks *hooks, job *j,
                                  arca_child *cs, size_t n, json_t *extra)
 {
     char stem[128];
@@ -659,8 +767,11 @@ static arca_status split_records(importer *im, arca_detector *det, job *j,
         s->lang = j->lang ? strdup(j->lang) : NULL;
         if (s->path == NULL || s->real == NULL)
             return ARCA_ENOMEM;
-        s->rc = extract_bytes(im, det, s, (const char *)c->data, c->len,
-                              extra, 0);
+        json_t *own = json_deep_copy(extra);   /* hooks may change it */
+        s->rc = own ? extract_bytes(im, det, hooks, s,
+                                    (const char *)c->data, c->len, own, 0)
+                    : ARCA_ENOMEM;
+        json_decref(own);
         free(c->data);
         c->data = NULL;
         if (s->rc) {
@@ -680,7 +791,8 @@ static arca_status split_records(importer *im, arca_detector *det, job *j,
  * only: a mailbox inside a zip is a part like any other) becomes J's
  * sub-jobs instead.
  */
-static arca_status extract_bytes(importer *im, arca_detector *det, job *j,
+static arca_status extract_bytes(importer *im, arca_detector *det,
+                                 arca_hooks *hooks, job *j,
                                  const char *data, size_t len,
                                  json_t *extra, int top)
 {
@@ -712,12 +824,18 @@ static arca_status extract_bytes(importer *im, arca_detector *det, job *j,
     arca_child *cs = take_children(&j->part.x, &n);
     const struct arca_indexer *ix = arca_indexer_find(j->part.mime);
     if (top && n > 0 && ix && (ix->flags & ARCA_IX_RECORDS)) {
-        rc = split_records(im, det, j, cs, n, extra);
+        rc = split_records(im, det, hooks, j, cs, n, extra);
         free_children(cs, n);
         return rc;
     }
     rc = expand_children(im, det, j, cs, n, "", 1);
     free_children(cs, n);
+    if (rc == ARCA_OK && hooks)
+        rc = run_hook(hooks, j, extra, data, len, 0);
+    if (rc == ARCA_OK)
+        fill_defaults(j);
+    if (rc == ARCA_OK && hooks)
+        rc = run_hook(hooks, j, extra, data, len, 1);
     if (rc == ARCA_OK)
         rc = build_record(j, extra);
     if (rc || im->opts->dry_run)
@@ -744,7 +862,8 @@ static arca_status extract_bytes(importer *im, arca_detector *det, job *j,
 }
 
 /* The whole of one file's extraction, in a worker thread. */
-static void process_job(importer *im, arca_detector *det, job *j)
+static void process_job(importer *im, arca_detector *det, arca_hooks *hooks,
+                        job *j)
 {
     char *data = NULL;
     size_t len = 0;
@@ -755,7 +874,7 @@ static void process_job(importer *im, arca_detector *det, job *j)
     if (j->rc == ARCA_OK && j->side)
         j->rc = read_sidecar(j, &extra);
     if (j->rc == ARCA_OK)
-        j->rc = extract_bytes(im, det, j, data, len, extra, 1);
+        j->rc = extract_bytes(im, det, hooks, j, data, len, extra, 1);
     free(data);
     json_decref(extra);
 }
@@ -764,8 +883,11 @@ static void *worker(void *arg)
 {
     importer *im = arg;
     arca_detector *det = NULL;
-    char err[256];
+    arca_hooks *hooks = NULL;
+    char err[512];
     arca_status st = arca_detector_new(&det, err, sizeof err);
+    if (st == ARCA_OK && im->hooks)
+        st = arca_hooks_open(im->config_path, &hooks, err, sizeof err);
 
     pthread_mutex_lock(&im->mu);
     for (;;) {
@@ -780,7 +902,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&im->mu);
 
         if (st == ARCA_OK)
-            process_job(im, det, j);
+            process_job(im, det, hooks, j);
         else {
             j->rc = st;
             snprintf(j->err, sizeof j->err, "%s", err);
@@ -796,6 +918,7 @@ static void *worker(void *arg)
         pthread_cond_signal(&im->has_result);
     }
     pthread_mutex_unlock(&im->mu);
+    arca_hooks_close(hooks);
     arca_detector_free(det);
     return NULL;
 }
@@ -1331,6 +1454,15 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
     rc = arca_config_load(path, &cfg, err, sizeof err);
     if (rc)
         return arca_db_fail(db, rc, "%s", err);
+    arca_hooks *probe = NULL;
+    rc = arca_hooks_open(path, &probe, err, sizeof err);
+    if (rc) {
+        arca_config_free(&cfg);
+        return arca_db_fail(db, rc, "%s", err);
+    }
+    im.hooks = probe != NULL;
+    arca_hooks_close(probe);
+    snprintf(im.config_path, sizeof im.config_path, "%s", path);
     im.db = db;
     im.opts = opts;
     im.lim.max_text = opts->max_text ? (size_t)opts->max_text
