@@ -20,6 +20,7 @@
 
 #include "core/arca.h"
 #include "lua/lua-private.h"
+#include "examples_lua.h"       /* generated from lua/reports/ */
 
 enum { EXIT_USAGE = 2 };
 
@@ -102,6 +103,28 @@ static int parse_uint(const char *cmd, const char *opt, const char *s,
 
 /* ---- init ---- */
 
+/* The example reports, into DIR/reports/ (never over a file there). */
+static int write_examples(const char *dir)
+{
+    for (const struct example_report *e = example_reports; e->name; e++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/reports/%s", dir, e->name);
+        FILE *f = fopen(path, "wx");
+        if (f == NULL) {
+            if (errno == EEXIST)
+                continue;
+            errorf("%s: %s", path, strerror(errno));
+            return -1;
+        }
+        size_t n = fwrite(e->src, 1, e->len, f);
+        if (fclose(f) != 0 || n != e->len) {
+            errorf("%s: cannot write: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int cmd_init(cli *c, int argc, char **argv)
 {
     (void)c;
@@ -113,7 +136,10 @@ static int cmd_init(cli *c, int argc, char **argv)
         errorf("%s", err);
         return EXIT_FAILURE;
     }
-    printf("Created an empty collection in %s\n", argv[1]);
+    if (write_examples(argv[1]) != 0)
+        return EXIT_FAILURE;
+    printf("Created an empty collection in %s (example reports in "
+           "%s/reports)\n", argv[1], argv[1]);
     return 0;
 }
 
