@@ -159,27 +159,45 @@ static arca_status read_import(lua_State *L, arca_config *c, char *err,
     return ARCA_OK;
 }
 
-arca_status arca_config_load(const char *path, arca_config *out, char *err,
-                             size_t errlen)
+/* MSG (a Lua message, or arca's) as an error naming PATH once. */
+static void name_error(const char *path, const char *msg, char *err,
+                       size_t errlen)
+{
+    /* Lua's messages name the chunk already: "config.lua:3: ...". */
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+    const char *name = path + dirlen;
+    if (strncmp(msg, name, strlen(name)) == 0)
+        snprintf(err, errlen, "%.*s%s", (int)dirlen, path, msg);
+    else
+        snprintf(err, errlen, "%s: %s", path, msg);
+}
+
+/*
+ * Run config.lua (PATH) in a new bare state *LP whose allocator counts
+ * into B: on success the table it returns is on top of the stack.
+ * ARCA_ENOTFOUND when there is no such file (*LP is NULL then).
+ */
+static arca_status run_config(const char *path, struct budget *b,
+                              lua_State **lp, char *err, size_t errlen)
 {
     arca_status rc = ARCA_OK;
     char *data = NULL, msg[400] = "";
     size_t len = 0;
-    struct budget b = {0, CONFIG_MAX_MEMORY, 0};
+    struct stat st;
     lua_State *L = NULL;
 
-    memset(out, 0, sizeof *out);
-    struct stat st;
+    *lp = NULL;
     if (stat(path, &st) != 0 && errno == ENOENT)
-        return ARCA_OK;                 /* no settings: the defaults */
+        return ARCA_ENOTFOUND;
     rc = arca_read_file(path, CONFIG_MAX_BYTES, &data, &len, err, errlen);
     if (rc)
         return rc;
-    L = lua_newstate(bounded_alloc, &b);
+    L = lua_newstate(bounded_alloc, b);
     if (L == NULL) {
         snprintf(err, errlen, "%s: out of memory", path);
-        rc = ARCA_ENOMEM;
-        goto out;
+        free(data);
+        return ARCA_ENOMEM;
     }
     open_bare(L);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
@@ -191,7 +209,7 @@ arca_status arca_config_load(const char *path, arca_config *out, char *err,
         r = lua_pcall(L, 0, 1, 0);
     if (r == LUA_ERRMEM) {
         snprintf(msg, sizeof msg, "uses more than %zu MiB of memory",
-                 CONFIG_MAX_MEMORY >> 20);
+                 b->max >> 20);
         rc = ARCA_ELIMIT;
     } else if (r != LUA_OK) {
         snprintf(msg, sizeof msg, "%s", lua_tostring(L, -1)
@@ -202,24 +220,37 @@ arca_status arca_config_load(const char *path, arca_config *out, char *err,
         snprintf(msg, sizeof msg, "returns %s, not a table of settings",
                  luaL_typename(L, -1));
         rc = ARCA_EINVAL;
-    } else {
-        rc = read_import(L, out, msg, sizeof msg);
     }
+    free(data);
     if (rc) {
-        /* Lua's messages name the chunk already: "config.lua:3: ...". */
-        const char *slash = strrchr(path, '/');
-        size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-        const char *name = path + dirlen;
-        if (strncmp(msg, name, strlen(name)) == 0)
-            snprintf(err, errlen, "%.*s%s", (int)dirlen, path, msg);
-        else
-            snprintf(err, errlen, "%s: %s", path, msg);
+        name_error(path, msg, err, errlen);
+        lua_close(L);
+        return rc;
+    }
+    b->steps = 0;
+    *lp = L;
+    return ARCA_OK;
+}
+
+arca_status arca_config_load(const char *path, arca_config *out, char *err,
+                             size_t errlen)
+{
+    char msg[400] = "";
+    struct budget b = {0, CONFIG_MAX_MEMORY, 0};
+    lua_State *L = NULL;
+
+    memset(out, 0, sizeof *out);
+    arca_status rc = run_config(path, &b, &L, err, errlen);
+    if (rc == ARCA_ENOTFOUND)
+        return ARCA_OK;                 /* no settings: the defaults */
+    if (rc)
+        return rc;
+    rc = read_import(L, out, msg, sizeof msg);
+    if (rc) {
+        name_error(path, msg, err, errlen);
         arca_config_free(out);
     }
-out:
-    if (L != NULL)
-        lua_close(L);
-    free(data);
+    lua_close(L);
     return rc;
 }
 
@@ -257,73 +288,39 @@ void arca_hooks_close(arca_hooks *h)
 arca_status arca_hooks_open(const char *path, arca_hooks **out, char *err,
                             size_t errlen)
 {
+    static const char *const names[] = {"on_extract", "on_record"};
     arca_status rc = ARCA_OK;
-    char *data = NULL;
-    size_t len = 0;
-    struct stat st;
-    arca_hooks *h = NULL;
+    arca_hooks *h = calloc(1, sizeof *h);
 
     *out = NULL;
-    if (stat(path, &st) != 0 && errno == ENOENT)
-        return ARCA_OK;
-    rc = arca_read_file(path, CONFIG_MAX_BYTES, &data, &len, err, errlen);
-    if (rc)
-        return rc;
-    h = calloc(1, sizeof *h);
     if (h == NULL) {
-        rc = ARCA_ENOMEM;
-        goto out;
+        snprintf(err, errlen, "%s: out of memory", path);
+        return ARCA_ENOMEM;
     }
     h->b.max = HOOKS_MAX_MEMORY;
     h->on_extract = h->on_record = LUA_NOREF;
-    h->L = lua_newstate(bounded_alloc, &h->b);
-    if (h->L == NULL) {
-        rc = ARCA_ENOMEM;
-        goto out;
-    }
-    open_bare(h->L);
-    lua_sethook(h->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
-    const char *base = strrchr(path, '/');
-    lua_pushfstring(h->L, "@%s", base ? base + 1 : path);
-    int r = luaL_loadbufferx(h->L, data, len, lua_tostring(h->L, -1), "t");
-    if (r == LUA_OK)
-        r = lua_pcall(h->L, 0, 1, 0);
-    if (r != LUA_OK || !lua_istable(h->L, -1)) {
-        /* arca_config_load() has said why already. */
-        snprintf(err, errlen, "%s: does not load", path);
-        rc = ARCA_EINVAL;
-        goto out;
-    }
-    static const char *const names[] = {"on_extract", "on_record"};
-    for (int i = 0; i < 2; i++) {
+    rc = run_config(path, &h->b, &h->L, err, errlen);
+    for (int i = 0; rc == ARCA_OK && i < 2; i++) {
         lua_getfield(h->L, -1, names[i]);
         if (lua_isnil(h->L, -1)) {
             lua_pop(h->L, 1);
-            continue;
-        }
-        if (!lua_isfunction(h->L, -1)) {
+        } else if (!lua_isfunction(h->L, -1)) {
             snprintf(err, errlen, "%s: %s is %s, not a function", path,
                      names[i], luaL_typename(h->L, -1));
             rc = ARCA_EINVAL;
-            goto out;
+        } else {
+            *(i == 0 ? &h->on_extract : &h->on_record) =
+                luaL_ref(h->L, LUA_REGISTRYINDEX);
         }
-        int ref = luaL_ref(h->L, LUA_REGISTRYINDEX);
-        if (i == 0)
-            h->on_extract = ref;
-        else
-            h->on_record = ref;
     }
-    lua_settop(h->L, 0);
-    if (h->on_extract != LUA_NOREF || h->on_record != LUA_NOREF) {
+    if (rc == ARCA_OK && (h->on_extract != LUA_NOREF ||
+                          h->on_record != LUA_NOREF)) {
+        lua_settop(h->L, 0);
         *out = h;
-        h = NULL;
+        return ARCA_OK;
     }
-out:
-    if (rc == ARCA_ENOMEM)
-        snprintf(err, errlen, "%s: out of memory", path);
     arca_hooks_close(h);
-    free(data);
-    return rc;
+    return rc == ARCA_ENOTFOUND ? ARCA_OK : rc;
 }
 
 static void set_str_field(lua_State *L, const char *k, const char *v)
