@@ -5,6 +5,7 @@
  *
  * Exit status: 0 success, 1 failure, 2 usage error.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
@@ -1036,6 +1037,27 @@ static int cmd_run(cli *c, int argc, char **argv)
     return arca_lua_run(&o, argv[i], argc - i, argv + i);
 }
 
+/* The names of DIR/reports/NAME.lua, ", "-separated, into OUT. */
+static void report_names(const char *dir, char *out, size_t outlen)
+{
+    char path[PATH_MAX];
+    struct dirent **ents = NULL;
+    size_t used = 0;
+    out[0] = '\0';
+    snprintf(path, sizeof path, "%s/reports", dir);
+    int n = scandir(path, &ents, NULL, alphasort);
+    for (int k = 0; k < n; k++) {
+        size_t l = strlen(ents[k]->d_name);
+        if (l > 4 && strcmp(ents[k]->d_name + l - 4, ".lua") == 0 &&
+            used < outlen)
+            used += (size_t)snprintf(out + used, outlen - used, "%s%.*s",
+                                     used ? ", " : "", (int)(l - 4),
+                                     ents[k]->d_name);
+        free(ents[k]);
+    }
+    free(ents);
+}
+
 static int cmd_report(cli *c, int argc, char **argv)
 {
     arca_lua_opts o = {0};
@@ -1057,7 +1079,11 @@ static int cmd_report(cli *c, int argc, char **argv)
         return EXIT_FAILURE;
     snprintf(path, len, "%s/reports/%s.lua", c->dir, name);
     if (access(path, R_OK) != 0) {
-        errorf("%s: no such report (%s)", path, strerror(errno));
+        char names[1024];
+        int e = errno;
+        report_names(c->dir, names, sizeof names);
+        errorf("%s: no such report (%s); the collection has: %s", path,
+               strerror(e), names[0] ? names : "none");
         free(path);
         return EXIT_FAILURE;
     }

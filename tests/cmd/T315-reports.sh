@@ -3,7 +3,7 @@
 # with `arca report`, agree with the command line's counts, and their SVG
 # chart is well-formed XML that a real browser (Debian's chromium) draws.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 8
 
 C=$TMP/c
 arca init "$C" >/dev/null
@@ -40,6 +40,9 @@ else
     skip "chromium is not installed"
     skip "chromium is not installed"
 fi
+arca -C "$C" report nosuch 2>"$TMP/err"
+like "$? $(cat "$TMP/err")" '^1 .*nosuch\.lua: no such report.*has: cooccurrence, per-year, timeline, top-authors' \
+     "an unknown report is named, with the ones there are"
 arca -C "$C" report --sandbox cooccurrence Congress war >"$TMP/co.csv"
 like "$(head -1 "$TMP/co.csv")" 'year' "the co-occurrence report runs in the sandbox"
 done_testing
