@@ -114,13 +114,16 @@ demo: all
 	$(ARCA) init $(DEMO_DIR)
 	$(ARCA) -C $(DEMO_DIR) import --ocr tests/data/sotu tests/data/html \
 	  tests/data/encodings tests/data/announcement tests/data/pdf \
-	  tests/data/hwp tests/data/office tests/data/images tests/data/archives
+	  tests/data/hwp tests/data/office tests/data/images tests/data/archives \
+	  tests/data/mail
 	$(ARCA) -C $(DEMO_DIR) search --limit 3 'union year:1850..1869'
 	$(ARCA) -C $(DEMO_DIR) search --limit 3 '경주 board:news'
 	$(ARCA) -C $(DEMO_DIR) search --limit 3 --facet type 개똥이 OR 필터
+	$(ARCA) -C $(DEMO_DIR) report per-year --format md union
 	@echo
 	@echo "The sample collection is in $(DEMO_DIR). Try:"
 	@echo "  export ARCA_DIR=$(abspath $(DEMO_DIR)) PATH=$(abspath $(O)):\$$PATH"
 	@echo "  arca search --facet year --facet lang 'the'"
 	@echo "  arca search --json 'title:blur'"
 	@echo "  arca show ID; arca get ID > original; arca fsck"
+	@echo "  arca report timeline union > timeline.svg; arca run script.lua"
