@@ -17,6 +17,16 @@
 #include "../archive/archive.h"
 #include "../indexers/indexer.h"
 
+/* A collection's settings (config.lua, see config.c); 0 or NULL: unset. */
+typedef struct arca_config {
+    int ocr;                /* 1 on, -1 off */
+    char *ocr_langs;
+    int jobs;
+    uint64_t max_file;
+    arca_field_decl fields[ARCA_MAX_FIELDS];
+    size_t nfields;
+} arca_config;
+
 #define ARCA_ERRLEN 1024
 
 struct arca_db {
@@ -26,6 +36,7 @@ struct arca_db {
     arca_objects *objects;
     arca_catalog *catalog;
     arca_xdb *xdb;
+    arca_config cfg;            /* config.lua, read at open */
     char errmsg[ARCA_ERRLEN];
 };
 
@@ -67,13 +78,6 @@ void arca_str_free(arca_str *b);
 
 char *arca_strdup(const char *s);       /* NULL-safe */
 
-/* A collection's settings (config.lua, see config.c); 0 or NULL: unset. */
-typedef struct arca_config {
-    int ocr;                /* 1 on, -1 off */
-    char *ocr_langs;
-    int jobs;
-    uint64_t max_file;
-} arca_config;
 /* Read PATH (absent: all unset); an error names the file and line. */
 arca_status arca_config_load(const char *path, arca_config *out, char *err,
                              size_t errlen);

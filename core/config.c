@@ -132,6 +132,77 @@ wrong:
     return -1;
 }
 
+/* Names a declared field may not take: the built-in ones. */
+static const char *const builtin_fields[] = {
+    "title", "author", "board", "tag", "type", "lang", "source", "year",
+    "date", "id", "part", NULL,
+};
+
+/* One declaration NAME = KIND of the `fields` table on top of L. */
+static int read_field(lua_State *L, arca_config *c, const char *name,
+                      char *err, size_t errlen)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n >= sizeof c->fields[0].name ||
+        strspn(name, "abcdefghijklmnopqrstuvwxyz_") != n || name[0] == '_') {
+        snprintf(err, errlen, "fields.%.40s: a field's name is lower-case "
+                 "letters and _ (at most 31)", name);
+        return -1;
+    }
+    for (size_t i = 0; builtin_fields[i]; i++)
+        if (strcmp(name, builtin_fields[i]) == 0) {
+            snprintf(err, errlen, "fields.%s: %s: is built in", name, name);
+            return -1;
+        }
+    const char *kind = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1)
+                                                      : "";
+    if (strcmp(kind, "text") != 0 && strcmp(kind, "keyword") != 0) {
+        snprintf(err, errlen, "fields.%s: \"text\" or \"keyword\", not %s",
+                 name, lua_type(L, -1) == LUA_TSTRING ? kind
+                                                      : luaL_typename(L, -1));
+        return -1;
+    }
+    if (c->nfields >= ARCA_MAX_FIELDS) {
+        snprintf(err, errlen, "fields: at most %d", ARCA_MAX_FIELDS);
+        return -1;
+    }
+    arca_field_decl *f = &c->fields[c->nfields++];
+    snprintf(f->name, sizeof f->name, "%s", name);
+    size_t k = (size_t)snprintf(f->prefix, sizeof f->prefix, "XF");
+    for (size_t i = 0; i < n && k + 1 < sizeof f->prefix; i++)
+        f->prefix[k++] = name[i] == '_' ? '_' : (char)(name[i] - 'a' + 'A');
+    f->prefix[k] = '\0';
+    f->keyword = kind[0] == 'k';
+    return 0;
+}
+
+static arca_status read_fields(lua_State *L, arca_config *c, char *err,
+                               size_t errlen)
+{
+    lua_getfield(L, -1, "fields");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return ARCA_OK;
+    }
+    if (!lua_istable(L, -1)) {
+        snprintf(err, errlen, "fields: %s is not a table (name = \"text\" "
+                 "or \"keyword\")", luaL_typename(L, -1));
+        return ARCA_EINVAL;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            snprintf(err, errlen, "fields: its keys must be names");
+            return ARCA_EINVAL;
+        }
+        if (read_field(L, c, lua_tostring(L, -2), err, errlen) != 0)
+            return ARCA_EINVAL;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return ARCA_OK;
+}
+
 static arca_status read_import(lua_State *L, arca_config *c, char *err,
                                size_t errlen)
 {
@@ -246,6 +317,8 @@ arca_status arca_config_load(const char *path, arca_config *out, char *err,
     if (rc)
         return rc;
     rc = read_import(L, out, msg, sizeof msg);
+    if (rc == ARCA_OK)
+        rc = read_fields(L, out, msg, sizeof msg);
     if (rc) {
         name_error(path, msg, err, errlen);
         arca_config_free(out);

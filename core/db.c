@@ -30,6 +30,8 @@ static const char config_template[] =
     "    -- jobs = 2,              -- extraction threads (default: the cores)\n"
     "    -- max_file_size = 268435456,  -- bytes; larger files are refused\n"
     "  },\n"
+    "  -- Extra fields (from sidecars and hooks) searchable by name:\n"
+    "  -- fields = { writer = \"text\", dept = \"keyword\" },  -- writer:kim\n"
     "  -- Import hooks.  on_extract(mime, doc) sees a file's extracted\n"
     "  -- doc.text, its original doc.raw (text types), doc.name, doc.path\n"
     "  -- and the fields title, author, date, board, lang, tags, fields;\n"
@@ -203,6 +205,12 @@ arca_status arca_db_open(const char *dir, int flags, arca_db **out,
     }
     if (writable && (rc = take_lock(db)) != ARCA_OK)
         goto out;
+    /* Its settings first: they say how records are indexed. */
+    path_join(path, sizeof path, dir, "config.lua");
+    rc = arca_config_load(path, &db->cfg, db->errmsg, sizeof db->errmsg);
+    if (rc)
+        goto out;
+    path_join(path, sizeof path, dir, ARCA_CATALOG_FILE);
     rc = arca_objects_open(dir, writable, &db->objects, db->errmsg,
                            sizeof db->errmsg);
     if (rc)
@@ -246,6 +254,7 @@ void arca_db_close(arca_db *db)
     arca_objects_close(db->objects);
     if (db->lockfd >= 0)
         close(db->lockfd);
+    arca_config_free(&db->cfg);
     free(db->dir);
     free(db);
 }

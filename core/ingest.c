@@ -1439,7 +1439,6 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
 {
     static const arca_import_opts defaults = {0};
     importer im = {0};
-    arca_config cfg;
     arca_status rc = ARCA_OK;
     int began = 0;
     char path[PATH_MAX], err[512];
@@ -1450,16 +1449,18 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
         opts = &defaults;
     if (!(db->flags & ARCA_WRITE) && !opts->dry_run)
         return arca_db_fail(db, ARCA_EINVAL, "import needs a writer");
+    /* The settings as they are now: config.lua may have changed since
+     * the collection was opened. */
+    const arca_config *cfg = &db->cfg;
     snprintf(path, sizeof path, "%s/config.lua", db->dir);
-    rc = arca_config_load(path, &cfg, err, sizeof err);
+    arca_config_free(&db->cfg);
+    rc = arca_config_load(path, &db->cfg, err, sizeof err);
     if (rc)
         return arca_db_fail(db, rc, "%s", err);
     arca_hooks *probe = NULL;
     rc = arca_hooks_open(path, &probe, err, sizeof err);
-    if (rc) {
-        arca_config_free(&cfg);
+    if (rc)
         return arca_db_fail(db, rc, "%s", err);
-    }
     im.hooks = probe != NULL;
     arca_hooks_close(probe);
     snprintf(im.config_path, sizeof im.config_path, "%s", path);
@@ -1468,13 +1469,13 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
     im.lim.max_text = opts->max_text ? (size_t)opts->max_text
                                      : ARCA_DEFAULT_MAX_TEXT;
     im.lim.max_depth = 256;
-    im.lim.ocr = (opts->ocr ? opts->ocr : cfg.ocr) > 0;
-    im.lim.ocr_langs = opts->ocr_langs ? opts->ocr_langs : cfg.ocr_langs;
+    im.lim.ocr = (opts->ocr ? opts->ocr : cfg->ocr) > 0;
+    im.lim.ocr_langs = opts->ocr_langs ? opts->ocr_langs : cfg->ocr_langs;
     im.max_file = opts->max_file ? opts->max_file
-                  : cfg.max_file ? cfg.max_file : DEFAULT_MAX_FILE;
+                  : cfg->max_file ? cfg->max_file : DEFAULT_MAX_FILE;
     im.batch = opts->batch ? opts->batch : DEFAULT_BATCH;
     im.nthreads = opts->jobs > 0 ? opts->jobs
-                  : cfg.jobs > 0 ? cfg.jobs : ncores();
+                  : cfg->jobs > 0 ? cfg->jobs : ncores();
     im.max_inflight = (unsigned)im.nthreads * 4;
     clock_gettime(CLOCK_MONOTONIC, &im.t0);
     if (realpath(db->dir, im.collection_real) == NULL)
@@ -1563,7 +1564,6 @@ out:
     im.sum.seconds = elapsed(&im.t0);
     if (sum)
         *sum = im.sum;
-    arca_config_free(&cfg);
     return rc;
 }
 

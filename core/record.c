@@ -79,6 +79,40 @@ static json_t *attachments_json(const arca_cat_record *r)
     return a;
 }
 
+/*
+ * The extra fields config.lua declares: a keyword field's value is one
+ * exact term (case-folded by core/xapian.cc for XF prefixes), a text
+ * field's value words under its prefix.  Numbers count as their text.
+ */
+static arca_status add_declared(arca_xdoc *d, const arca_config *cfg,
+                                const char *extra, const char *lang)
+{
+    arca_status rc = ARCA_OK;
+    json_t *o = json_loads(extra, 0, NULL);
+    for (size_t i = 0; rc == ARCA_OK && i < cfg->nfields; i++) {
+        const arca_field_decl *f = &cfg->fields[i];
+        json_t *v = json_object_get(o, f->name);
+        char num[32];
+        const char *s = NULL;
+        if (json_is_string(v)) {
+            s = json_string_value(v);
+        } else if (json_is_integer(v)) {
+            snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+            s = num;
+        } else if (json_is_real(v)) {
+            snprintf(num, sizeof num, "%g", json_real_value(v));
+            s = num;
+        }
+        if (s == NULL || s[0] == '\0')
+            continue;
+        rc = f->keyword ? add_bool(d, f->prefix, s)
+                        : arca_xdoc_text(d, f->prefix, s, strlen(s), 1,
+                                         stem_lang_of(lang));
+    }
+    json_decref(o);
+    return rc;
+}
+
 static arca_status add_fields(arca_xdoc *d, const arca_cat_record *r,
                               const arca_cat_part *p, arca_str *t)
 {
@@ -216,6 +250,9 @@ arca_status arca_record_docs(arca_db *db, const arca_cat_record *r,
         if (rc == ARCA_OK) {
             docs[i] = d;
             rc = add_fields(d, r, p, &term);
+            if (rc == ARCA_OK && r->extra && db->cfg.nfields > 0)
+                rc = add_declared(d, &db->cfg, r->extra,
+                                  p->lang ? p->lang : r->lang);
         }
         if (rc == ARCA_OK && p->seq == 0 && r->title)
             rc = arca_xdoc_text(d, "", r->title, strlen(r->title), 3,

@@ -159,7 +159,8 @@ arca_status arca_db_search(arca_db *db, const char *query,
 
     arca_xquery q = {query, opts->filter, opts->offset,
                      opts->limit ? opts->limit : 10, (int)opts->sort,
-                     opts->collapse, slots, nslots};
+                     opts->collapse, slots, nslots, db->cfg.fields,
+                     db->cfg.nfields};
     rc = arca_xdb_search(db->xdb, &q, &m);
     if (rc == ARCA_ERETRY && arca_xdb_reopen(db->xdb) == ARCA_OK)
         rc = arca_xdb_search(db->xdb, &q, &m);

@@ -127,8 +127,9 @@ static const xfield *field_by_name(const std::string &name)
 static std::string bool_term(const char *prefix, const std::string &value)
 {
     const xfield *f = field_by_prefix(prefix);
-    std::string v = (f != NULL && f->fold) ? Xapian::Unicode::tolower(value)
-                                           : value;
+    /* Declared keyword fields (XF...) fold like board: and tag:. */
+    bool fold = (f != NULL && f->fold) || strncmp(prefix, "XF", 2) == 0;
+    std::string v = fold ? Xapian::Unicode::tolower(value) : value;
     std::string t = prefix;
     if (t.size() > 1 && !v.empty() &&
         ((v[0] >= 'A' && v[0] <= 'Z') || v[0] == ':'))
@@ -1043,8 +1044,17 @@ static const unsigned query_flags =
     Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
 
 static void setup_parser(Xapian::QueryParser &qp, const Xapian::Database &db,
-                         const Xapian::Stem &stem, field_errors *errs)
+                         const Xapian::Stem &stem, field_errors *errs,
+                         const arca_xquery *q)
 {
+    for (size_t i = 0; i < q->nfields; i++) {
+        const arca_field_decl &f = q->fields[i];
+        if (f.keyword)
+            qp.add_boolean_prefix(f.name,
+                                  (new BoolField(f.prefix))->release());
+        else
+            qp.add_prefix(f.name, f.prefix);
+    }
     qp.set_database(db);
     qp.set_default_op(Xapian::Query::OP_AND);
     qp.set_stemmer(stem);
@@ -1364,7 +1374,7 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
     Xapian::Query query = Xapian::Query::MatchAll;
 
     m.stem = Xapian::Stem(new ScriptStem(-1, false));
-    setup_parser(qp, db, m.stem, &errs);
+    setup_parser(qp, db, m.stem, &errs, q);
     /* The filter first: the spelling suggestion is the last parse's. */
     Xapian::Query filter;
     bool filtered = q->filter != NULL && !is_blank(q->filter);

@@ -98,6 +98,15 @@ arca_status arca_xdb_get_meta(arca_xdb *x, const char *key, char **value);
 
 /* ---- Searching ---- */
 
+/* Extra fields a collection declares searchable (config.lua's fields,
+ * read by config.c). */
+#define ARCA_MAX_FIELDS 32
+typedef struct arca_field_decl {
+    char name[32];          /* "writer": the query's writer: */
+    char prefix[40];        /* "XFWRITER": its terms' prefix */
+    int keyword;            /* 1: one exact (case-folded) term; 0: text */
+} arca_field_decl;
+
 typedef struct arca_xquery {
     const char *query;       /* user syntax; "" or NULL matches everything */
     const char *filter;      /* second query, ANDed as a filter, or NULL */
@@ -106,6 +115,10 @@ typedef struct arca_xquery {
     int collapse;            /* one hit per ARCA_SLOT_RECORD */
     const unsigned *facet_slots;
     size_t nfacets;
+    /* Extra fields the collection declares: NAME: searches PREFIX terms
+     * (KEYWORD: one exact, case-folded term; else words). */
+    const arca_field_decl *fields;
+    size_t nfields;
 } arca_xquery;
 
 /*
