@@ -173,6 +173,18 @@ static int read_field(lua_State *L, arca_config *c, const char *name,
         f->prefix[k++] = name[i] == '_' ? '_' : (char)(name[i] - 'a' + 'A');
     f->prefix[k] = '\0';
     f->keyword = kind[0] == 'k';
+    /* FNV-1a of the name: the slot stays when other declarations change
+     * (Lua's table order does not even stay from one run to the next). */
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)name[i]) * 16777619u;
+    f->slot = ARCA_SLOT_FIELD0 + (h & 0xFFFF);
+    for (size_t i = 0; i + 1 < c->nfields; i++)
+        if (f->keyword && c->fields[i].keyword && c->fields[i].slot == f->slot) {
+            snprintf(err, errlen, "fields.%s and fields.%s share a value "
+                     "slot: rename one", c->fields[i].name, name);
+            return -1;
+        }
     return 0;
 }
 

@@ -81,8 +81,9 @@ static json_t *attachments_json(const arca_cat_record *r)
 
 /*
  * The extra fields config.lua declares: a keyword field's value is one
- * exact term (case-folded by core/xapian.cc for XF prefixes), a text
- * field's value words under its prefix.  Numbers count as their text.
+ * exact term (case-folded by core/xapian.cc for XF prefixes) and a facet
+ * value (in the slot its name gives), a text field's value words
+ * under its prefix.  Numbers count as their text.
  */
 static arca_status add_declared(arca_xdoc *d, const arca_config *cfg,
                                 const char *extra, const char *lang)
@@ -105,9 +106,14 @@ static arca_status add_declared(arca_xdoc *d, const arca_config *cfg,
         }
         if (s == NULL || s[0] == '\0')
             continue;
-        rc = f->keyword ? add_bool(d, f->prefix, s)
-                        : arca_xdoc_text(d, f->prefix, s, strlen(s), 1,
-                                         stem_lang_of(lang));
+        if (f->keyword) {
+            rc = add_bool(d, f->prefix, s);
+            if (rc == ARCA_OK)
+                rc = arca_xdoc_value(d, f->slot, s, strlen(s));
+        } else {
+            rc = arca_xdoc_text(d, f->prefix, s, strlen(s), 1,
+                                stem_lang_of(lang));
+        }
     }
     json_decref(o);
     return rc;

@@ -128,7 +128,7 @@ arca_status arca_db_search(arca_db *db, const char *query,
                                               0, NULL, 0, NULL};
     arca_status rc;
     arca_xmset *m = NULL;
-    unsigned slots[NFACET_NAMES];
+    unsigned slots[NFACET_NAMES + ARCA_MAX_FIELDS];
     size_t nslots = 0;
 
     *out = NULL;
@@ -142,19 +142,36 @@ arca_status arca_db_search(arca_db *db, const char *query,
         rc = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
         goto out;
     }
+    if (opts->nfacets > NFACET_NAMES + ARCA_MAX_FIELDS) {
+        rc = arca_db_fail(db, ARCA_EINVAL, "too many facets (%zu)",
+                          opts->nfacets);
+        goto out;
+    }
     for (size_t i = 0; i < opts->nfacets; i++) {
         size_t k = 0;
         while (k < NFACET_NAMES &&
                strcmp(facet_names[k].name, opts->facets[i]) != 0)
             k++;
-        if (k == NFACET_NAMES) {
+        if (k < NFACET_NAMES) {
+            slots[nslots++] = facet_names[k].slot;
+            r->facets[r->nfacets++].name = facet_names[k].name;
+            continue;
+        }
+        /* A keyword field config.lua declares. */
+        const arca_config *cfg = &db->cfg;
+        for (k = 0; k < cfg->nfields; k++)
+            if (cfg->fields[k].keyword &&
+                strcmp(cfg->fields[k].name, opts->facets[i]) == 0)
+                break;
+        if (k == cfg->nfields) {
             rc = arca_db_fail(db, ARCA_EINVAL, "no facet '%s' (there are "
-                              "year, board, type, lang and author)",
+                              "year, board, type, lang, author and the "
+                              "keyword fields config.lua declares)",
                               opts->facets[i]);
             goto out;
         }
-        slots[nslots++] = facet_names[k].slot;
-        r->facets[r->nfacets++].name = facet_names[k].name;
+        slots[nslots++] = cfg->fields[k].slot;
+        r->facets[r->nfacets++].name = cfg->fields[k].name;
     }
 
     arca_xquery q = {query, opts->filter, opts->offset,

@@ -35,7 +35,9 @@ enum {
     ARCA_SLOT_BOARD = 4,     /* facet */
     ARCA_SLOT_TYPE = 5,      /* MIME type: facet */
     ARCA_SLOT_LANG = 6,      /* facet */
-    ARCA_SLOT_AUTHOR = 7     /* facet */
+    ARCA_SLOT_AUTHOR = 7,    /* facet */
+    ARCA_SLOT_FIELD0 = 16    /* + a hash of its name (16 bits): a declared
+                                keyword field's facet */
 };
 
 typedef struct arca_xdb arca_xdb;
@@ -105,6 +107,8 @@ typedef struct arca_field_decl {
     char name[32];          /* "writer": the query's writer: */
     char prefix[40];        /* "XFWRITER": its terms' prefix */
     int keyword;            /* 1: one exact (case-folded) term; 0: text */
+    unsigned slot;          /* a keyword's facet values: from its name
+                               alone, so declarations may come and go */
 } arca_field_decl;
 
 typedef struct arca_xquery {

@@ -3,7 +3,7 @@
 # as one exact, case-folded value, a text field by its words; whether they
 # come from a sidecar or an import hook.  A bad declaration is named.
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 12
 
 C=$TMP/c
 arca init "$C" >/dev/null
@@ -30,6 +30,12 @@ is "$(titles 'writer:kim')" "Spring minutes|c.txt" "a text field is searched by 
 is "$(titles 'writer:"lee jiyoung"')" "Autumn minutes" "and by a phrase"
 is "$(titles 'room:301')" "Spring minutes" "a number is its text"
 is "$(titles 'kim writer:lee')" "" "a field's words are not found under another field"
+is "$(arca -C "$C" search --json --facet dept minutes | jq -c .facets.dept)" '{"Finance":1,"Planning":1}' \
+   "a keyword field is a facet"
+printf 'local f = arca.open():facets("minutes", {"dept", "type"})\nprint(f.dept.Finance, f.dept.Planning)\n' >"$TMP/f.lua"
+is "$(arca -C "$C" run "$TMP/f.lua")" "$(printf '1\t1')" "in Lua too"
+arca -C "$C" search --facet writer minutes >/dev/null 2>"$TMP/err"
+like "$(cat "$TMP/err")" "no facet 'writer'" "a text field is not a facet"
 
 # A declaration changed later takes effect with a reindex.
 cat >"$C/config.lua" <<'LUA'
