@@ -1123,7 +1123,7 @@ static const struct command commands[] = {
      "config.lua's import table gives defaults)"},
     {"search", cmd_search,
      "QUERY [--json] [--limit N] [--offset K] [--sort relevance|date|oldest] "
-     "[--facet year|board|type|lang|author]... [--filter QUERY] [--all-parts]",
+     "[--facet year|board|type|lang|author|FIELD]... [--filter QUERY] [--all-parts]",
      "search the collection"},
     {"show", cmd_show, "ID [--json] [--text]", "show a record"},
     {"get", cmd_get, "HASH|ID|ID/ATTACHMENT [-o FILE]",
