@@ -13,10 +13,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    fuzz_charset(pick)};
     arca_limits lim = {.max_text = pick & 0x80 ? 64 : (size_t)1 << 20,
                        .max_depth = pick & 0x40 ? 8 : 0};
-    arca_extract x;
-    arca_extract_init(&x, lim.max_text);
-    arca_ix_html(&b, &x, &lim);
-    fuzz_check_extract(&x);
-    arca_extract_free(&x);
+    fuzz_index(arca_ix_html, &b, &lim);
     return 0;
 }

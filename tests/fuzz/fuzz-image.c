@@ -11,10 +11,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     arca_blob b = {data, size, "fuzz.jpg", "image/jpeg", NULL};
     arca_limits lim = {.max_text = (size_t)1 << 20};
-    arca_extract x;
-    arca_extract_init(&x, lim.max_text);
-    arca_ix_image(&b, &x, &lim);
-    fuzz_check_extract(&x);
-    arca_extract_free(&x);
+    fuzz_index(arca_ix_image, &b, &lim);
     return 0;
 }

@@ -17,10 +17,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     arca_blob b = {size > 0 ? data + 1 : data, size > 0 ? size - 1 : 0,
                    "fuzz.doc", mimes[pick & 3], NULL};
     arca_limits lim = {.max_text = pick & 0x80 ? 64 : (size_t)1 << 20};
-    arca_extract x;
-    arca_extract_init(&x, lim.max_text);
-    arca_ix_msoffice(&b, &x, &lim);
-    fuzz_check_extract(&x);
-    arca_extract_free(&x);
+    fuzz_index(arca_ix_msoffice, &b, &lim);
     return 0;
 }

@@ -28,11 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     arca_blob b = {body, len, "fuzz.rtf", "text/rtf", NULL};
     arca_limits lim = {.max_text = pick & 0x80 ? 64 : (size_t)1 << 20,
                        .max_depth = pick & 0x40 ? 8 : 0};
-    arca_extract x;
-    arca_extract_init(&x, lim.max_text);
-    arca_ix_rtf(&b, &x, &lim);
-    fuzz_check_extract(&x);
-    arca_extract_free(&x);
+    fuzz_index(arca_ix_rtf, &b, &lim);
     free(buf);
     return 0;
 }

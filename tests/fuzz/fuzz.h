@@ -55,4 +55,17 @@ static inline void fuzz_check_extract(const arca_extract *x)
         abort();
 }
 
+/* Run indexer FN on B within LIM: abort on a failure without a reason or
+ * on output that is not well formed. */
+static inline void fuzz_index(arca_index_fn fn, const arca_blob *b,
+                              const arca_limits *lim)
+{
+    arca_extract x;
+    arca_extract_init(&x, lim->max_text);
+    if (fn(b, &x, lim) != ARCA_OK && x.errmsg[0] == '\0')
+        abort();
+    fuzz_check_extract(&x);
+    arca_extract_free(&x);
+}
+
 #endif /* ARCA_FUZZ_H */

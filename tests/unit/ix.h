@@ -27,4 +27,28 @@ static inline arca_status check_extract(arca_status rc, const arca_extract *x,
     return rc;
 }
 
+/* The value of X's field NAME, or NULL. */
+static inline const char *field(const arca_extract *x, const char *name)
+{
+    for (size_t i = 0; i < x->nfields; i++)
+        if (strcmp(x->fields[i].name, name) == 0)
+            return x->fields[i].value;
+    return NULL;
+}
+
+/* X's field NAME is WANT (NULL: X has no such field). */
+static inline void assert_field(const arca_extract *x, const char *name,
+                                const char *want)
+{
+    const char *got = field(x, name);
+    if (want == NULL) {
+        if (got != NULL)
+            fail_msg("field %s: want none, got \"%s\"", name, got);
+        return;
+    }
+    if (got == NULL || strcmp(got, want) != 0)
+        fail_msg("field %s: want \"%s\", got \"%s\"", name, want,
+                 got ? got : "(none)");
+}
+
 #endif /* ARCA_TEST_IX_H */

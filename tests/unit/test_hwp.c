@@ -116,14 +116,6 @@ static void index_sample(const char *file, arca_extract *x)
     free(path);
 }
 
-static const char *field(const arca_extract *x, const char *name)
-{
-    for (size_t i = 0; i < x->nfields; i++)
-        if (strcmp(x->fields[i].name, name) == 0)
-            return x->fields[i].value;
-    return NULL;
-}
-
 static void test_hwp_metadata(void **state)
 {
     arca_extract x;

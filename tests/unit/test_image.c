@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #include "indexers/image-private.h"
+#include "ix.h"
 
 /* Index DATA into X (initialised here); checks the output's form. */
 static arca_status index_image(const void *data, size_t len, int ocr,
@@ -68,28 +69,6 @@ static void index_path(const char *dir, const char *name, int ocr,
     if (rc != ARCA_OK)
         fail_msg("%s: %s", name, x->errmsg);
     free(data);
-}
-
-static const char *field(const arca_extract *x, const char *name)
-{
-    for (size_t i = 0; i < x->nfields; i++)
-        if (strcmp(x->fields[i].name, name) == 0)
-            return x->fields[i].value;
-    return NULL;
-}
-
-static void assert_field(const arca_extract *x, const char *name,
-                         const char *want)
-{
-    const char *got = field(x, name);
-    if (want == NULL) {
-        if (got != NULL)
-            fail_msg("field %s: want none, got \"%s\"", name, got);
-        return;
-    }
-    if (got == NULL || strcmp(got, want) != 0)
-        fail_msg("field %s: want \"%s\", got \"%s\"", name, want,
-                 got ? got : "(none)");
 }
 
 static char *fixtures(void)

@@ -28,6 +28,7 @@
 
 #include "indexers/indexer-private.h"
 #include "indexers/mail-private.h"
+#include "ix.h"
 
 /* Index DATA as a message (or an mbox) into X (initialised here) and
  * check the form of what came out. */
@@ -82,14 +83,6 @@ static void index_fixture(const char *name, const arca_limits *lim,
     char path[4096];
     snprintf(path, sizeof path, "%s/mail/%s", testdata(), name);
     index_path(path, strstr(name, ".mbox") != NULL, lim, x);
-}
-
-static const char *field(const arca_extract *x, const char *name)
-{
-    for (size_t i = 0; i < x->nfields; i++)
-        if (strcmp(x->fields[i].name, name) == 0)
-            return x->fields[i].value;
-    return NULL;
 }
 
 static const arca_child *child(const arca_extract *x, const char *name)

@@ -70,14 +70,6 @@ static void assert_clean(const char *s)
             fail_msg("control character 0x%02x in the text", *s);
 }
 
-static const char *field(const arca_extract *x, const char *name)
-{
-    for (size_t i = 0; i < x->nfields; i++)
-        if (strcmp(x->fields[i].name, name) == 0)
-            return x->fields[i].value;
-    return NULL;
-}
-
 /* ---- The shipped fixtures ---- */
 
 static void test_word_fixtures(void **state)

@@ -28,6 +28,7 @@
 
 #include "indexers/indexer-private.h"
 #include "indexers/office-private.h"
+#include "ix.h"
 
 /* Index DATA with the OOXML or ODF indexer into X (initialised here). */
 static arca_status index_mem(int odf, const void *data, size_t len,
@@ -66,14 +67,6 @@ static void index_path(const char *path, arca_extract *x)
     if (rc != ARCA_OK)
         fail_msg("%s: %s", path, x->errmsg);
     free(data);
-}
-
-static const char *field(const arca_extract *x, const char *name)
-{
-    for (size_t i = 0; i < x->nfields; i++)
-        if (strcmp(x->fields[i].name, name) == 0)
-            return x->fields[i].value;
-    return NULL;
 }
 
 /* S with each no-break space (U+00A0) made a space, in a static buffer:

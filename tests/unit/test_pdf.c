@@ -75,23 +75,6 @@ static void index_fixture(const char *name, arca_extract *x)
         fail_msg("%s: %s", path, x->errmsg);
 }
 
-static const char *field(const arca_extract *x, const char *name)
-{
-    for (size_t i = 0; i < x->nfields; i++)
-        if (strcmp(x->fields[i].name, name) == 0)
-            return x->fields[i].value;
-    return NULL;
-}
-
-static void assert_field(const arca_extract *x, const char *name,
-                         const char *want)
-{
-    const char *v = field(x, name);
-    if (v == NULL)
-        fail_msg("no field %s", name);
-    assert_string_equal(v, want);
-}
-
 static void assert_has(const arca_extract *x, const char *word)
 {
     if (strstr(x->text, word) == NULL)

@@ -23,6 +23,7 @@
 
 #include "indexers/indexer-private.h"
 #include "indexers/rtf-private.h"
+#include "ix.h"
 
 /* Index DATA as RTF into X (initialised here); checks the text's form. */
 static arca_status index_rtf(const void *data, size_t len, size_t max_text,
@@ -78,14 +79,6 @@ static void assert_lacks(const arca_extract *x, const char *what)
 {
     if (strstr(x->text, what) != NULL)
         fail_msg("\"%s\" should not be in the text:\n%s", what, x->text);
-}
-
-static const char *field(const arca_extract *x, const char *name)
-{
-    for (size_t i = 0; i < x->nfields; i++)
-        if (strcmp(x->fields[i].name, name) == 0)
-            return x->fields[i].value;
-    return NULL;
 }
 
 /* ---- Documents saved by LibreOffice ---- */
