@@ -1449,14 +1449,10 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
         opts = &defaults;
     if (!(db->flags & ARCA_WRITE) && !opts->dry_run)
         return arca_db_fail(db, ARCA_EINVAL, "import needs a writer");
-    /* The settings as they are now: config.lua may have changed since
-     * the collection was opened. */
+    /* The settings were read when the collection was opened; the hooks
+     * are checked here, once, before any thread runs them. */
     const arca_config *cfg = &db->cfg;
     snprintf(path, sizeof path, "%s/config.lua", db->dir);
-    arca_config_free(&db->cfg);
-    rc = arca_config_load(path, &db->cfg, err, sizeof err);
-    if (rc)
-        return arca_db_fail(db, rc, "%s", err);
     arca_hooks *probe = NULL;
     rc = arca_hooks_open(path, &probe, err, sizeof err);
     if (rc)
