@@ -17,6 +17,33 @@
 #include "../archive/archive.h"
 #include "../indexers/indexer.h"
 
+/*
+ * Synonyms (synonyms.c): groups of forms that mean the same.  A query's
+ * plain words that equal a form become the group's forms ORed.
+ */
+typedef struct arca_synonyms arca_synonyms;
+#define ARCA_SYN_MAX_GROUP 64        /* forms in a group */
+#define ARCA_SYN_MAX_GROUPS 100000   /* groups in a collection */
+#define ARCA_SYN_MAX_FORM 200        /* bytes of a form */
+#define ARCA_SYN_MAX_FORM_TEXT "200"
+#define ARCA_SYN_MAX_WORDS 8         /* words of a form */
+#define ARCA_SYN_MAX_EXPANSIONS 16   /* groups one query takes in */
+#define ARCA_SYN_MAX_QUERY 8192      /* bytes of a query, before and after */
+
+/* Add the group FORMS[0..n) to *S (created when NULL); ERR says why not. */
+arca_status arca_synonyms_add(arca_synonyms **s, const char *const *forms,
+                              size_t n, char *err, size_t errlen);
+/* Ready S for arca_synonyms_expand, once every group is added. */
+void arca_synonyms_sort(arca_synonyms *s);
+/*
+ * QUERY with synonyms in *OUT (caller frees), or *OUT NULL: unchanged.
+ * S is only read, so threads may share it.
+ */
+arca_status arca_synonyms_expand(const arca_synonyms *s, const char *query,
+                                 char **out);
+size_t arca_synonyms_count(const arca_synonyms *s);
+void arca_synonyms_free(arca_synonyms *s);
+
 /* A collection's settings (config.lua, see config.c); 0 or NULL: unset. */
 typedef struct arca_config {
     int ocr;                /* 1 on, -1 off */
@@ -25,6 +52,7 @@ typedef struct arca_config {
     uint64_t max_file;
     arca_field_decl fields[ARCA_MAX_FIELDS];
     size_t nfields;
+    arca_synonyms *synonyms;  /* config.lua's synonyms, or NULL */
 } arca_config;
 
 #define ARCA_ERRLEN 1024

@@ -85,6 +85,13 @@ void arca_db_close(arca_db *db);
 
 /* The message of the last failure on DB (never NULL; "" if none). */
 const char *arca_db_errmsg(const arca_db *db);
+
+/*
+ * A reader sees the index as it was when it opened; this moves it to the
+ * latest commit (cheap when nothing changed), so a long-lived reader such
+ * as `arca serve` sees new imports.
+ */
+arca_status arca_db_refresh(arca_db *db);
 const char *arca_db_dir(const arca_db *db);
 
 /* ---- Records ---- */
@@ -222,9 +229,14 @@ typedef struct arca_search_opts {
     const char *const *facets;  /* "year", "board", "type", "lang", "author" */
     size_t nfacets;
     const char *filter;      /* a second query ANDed as a filter, or NULL */
+    int estimate;            /* 1: the total may be an estimate; the search
+                                then looks only as far as this page, which
+                                makes walking the pages of a long result
+                                cheaper (facets stay exact) */
 } arca_search_opts;
 
 typedef struct arca_attachment {
+    unsigned part;           /* its number in the record: arca get ID/PART */
     const char *name;
     const char *type;
     uint64_t size;

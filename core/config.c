@@ -9,10 +9,14 @@
  * are data, so these bounds cost nothing and keep a hostile or broken
  * file from doing more than fail with its file name and line.
  *
- * Read here: the table `import`, the defaults of `arca import`, and the
- * import hooks on_extract and on_record (see below):
+ * Read here: the table `import`, the defaults of `arca import`; `fields`,
+ * extra fields searchable by name; `synonyms`, groups of forms a query
+ * takes in together (see synonyms.c); and the import hooks on_extract
+ * and on_record (see below):
  *   import = { ocr = true, ocr_langs = "kor+eng", jobs = 2,
  *              max_file_size = 268435456 }
+ *   fields = { docno = "keyword", summary = "text" }
+ *   synonyms = { {"Gyeongju", "경주", "慶州", "Кёнджу"} }
  * An unknown key inside `import` is an error (a misspelt setting would
  * otherwise be ignored without a word); other top-level keys belong to
  * import hooks and are left to them.
@@ -215,6 +219,62 @@ static arca_status read_fields(lua_State *L, arca_config *c, char *err,
     return ARCA_OK;
 }
 
+/*
+ * synonyms = { {"Gyeongju", "경주", "慶州"}, {"ROK", "South Korea"}, ... }:
+ * each group a list of strings.
+ */
+static arca_status read_synonyms(lua_State *L, arca_config *c, char *err,
+                                 size_t errlen)
+{
+    arca_status rc = ARCA_OK;
+    const char *forms[ARCA_SYN_MAX_GROUP];
+    char why[200];
+
+    lua_getfield(L, -1, "synonyms");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return ARCA_OK;
+    }
+    if (!lua_istable(L, -1)) {
+        snprintf(err, errlen, "synonyms: %s is not a list of groups such as "
+                 "{\"Gyeongju\", \"경주\"}", luaL_typename(L, -1));
+        return ARCA_EINVAL;
+    }
+    lua_Integer ngroups = luaL_len(L, -1);
+    for (lua_Integer g = 1; rc == ARCA_OK && g <= ngroups; g++) {
+        if (lua_geti(L, -1, g) != LUA_TTABLE) {
+            snprintf(err, errlen, "synonyms[%lld]: %s is not a list of "
+                     "words", (long long)g, luaL_typename(L, -1));
+            return ARCA_EINVAL;
+        }
+        lua_Integer n = luaL_len(L, -1);
+        luaL_checkstack(L, ARCA_SYN_MAX_GROUP + 2, "synonyms");
+        if (n < 2 || n > ARCA_SYN_MAX_GROUP) {
+            snprintf(err, errlen, "synonyms[%lld]: a group has 2 to %d "
+                     "forms, not %lld", (long long)g, ARCA_SYN_MAX_GROUP,
+                     (long long)n);
+            return ARCA_EINVAL;
+        }
+        for (lua_Integer i = 1; i <= n; i++) {
+            if (lua_geti(L, -1 - (int)(i - 1), i) != LUA_TSTRING) {
+                snprintf(err, errlen, "synonyms[%lld][%lld]: %s is not a "
+                         "string", (long long)g, (long long)i,
+                         luaL_typename(L, -1));
+                return ARCA_EINVAL;
+            }
+            forms[i - 1] = lua_tostring(L, -1);
+        }
+        rc = arca_synonyms_add(&c->synonyms, forms, (size_t)n, why,
+                               sizeof why);
+        if (rc)
+            snprintf(err, errlen, "synonyms[%lld]: %s", (long long)g, why);
+        lua_pop(L, (int)n + 1);
+    }
+    lua_pop(L, 1);
+    arca_synonyms_sort(c->synonyms);
+    return rc;
+}
+
 static arca_status read_import(lua_State *L, arca_config *c, char *err,
                                size_t errlen)
 {
@@ -331,6 +391,8 @@ arca_status arca_config_load(const char *path, arca_config *out, char *err,
     rc = read_import(L, out, msg, sizeof msg);
     if (rc == ARCA_OK)
         rc = read_fields(L, out, msg, sizeof msg);
+    if (rc == ARCA_OK)
+        rc = read_synonyms(L, out, msg, sizeof msg);
     if (rc) {
         name_error(path, msg, err, errlen);
         arca_config_free(out);
@@ -342,6 +404,7 @@ arca_status arca_config_load(const char *path, arca_config *out, char *err,
 void arca_config_free(arca_config *c)
 {
     free(c->ocr_langs);
+    arca_synonyms_free(c->synonyms);
     memset(c, 0, sizeof *c);
 }
 

@@ -469,6 +469,18 @@ static uint64_t du(const char *path, int depth)
     return n;
 }
 
+arca_status arca_db_refresh(arca_db *db)
+{
+    if (db == NULL)
+        return ARCA_EINVAL;
+    if (db->flags & ARCA_WRITE)
+        return ARCA_OK;         /* a writer sees its own changes */
+    arca_status rc = arca_xdb_reopen(db->xdb);
+    if (rc)
+        return arca_db_fail(db, rc, "%s", arca_xdb_errmsg(db->xdb));
+    return ARCA_OK;
+}
+
 arca_status arca_db_stats(arca_db *db, arca_stats *out)
 {
     arca_cat_stats cs;

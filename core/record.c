@@ -70,6 +70,7 @@ static json_t *attachments_json(const arca_cat_record *r)
         if (p->seq == 0)
             continue;
         json_t *o = json_object();
+        json_object_set_new(o, "part", json_integer(p->seq));
         json_object_set_new(o, "name", jstr(p->name));
         json_object_set_new(o, "type", jstr(p->mime));
         json_object_set_new(o, "size", json_integer(p->size));

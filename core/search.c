@@ -125,11 +125,12 @@ arca_status arca_db_search(arca_db *db, const char *query,
                            const arca_search_opts *opts, arca_results **out)
 {
     static const arca_search_opts defaults = {0, 10, ARCA_SORT_RELEVANCE, 1,
-                                              0, NULL, 0, NULL};
+                                              0, NULL, 0, NULL, 0};
     arca_status rc;
     arca_xmset *m = NULL;
     unsigned slots[NFACET_NAMES + ARCA_MAX_FIELDS];
     size_t nslots = 0;
+    char *wide = NULL;
 
     *out = NULL;
     if (opts == NULL)
@@ -174,10 +175,16 @@ arca_status arca_db_search(arca_db *db, const char *query,
         r->facets[r->nfacets++].name = cfg->fields[k].name;
     }
 
-    arca_xquery q = {query, opts->filter, opts->offset,
+    /* Synonyms widen the query; the spelling suggestion is still made
+     * from the words as typed. */
+    if (arca_synonyms_expand(db->cfg.synonyms, query, &wide) != ARCA_OK) {
+        rc = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
+        goto out;
+    }
+    arca_xquery q = {wide ? wide : query, opts->filter, opts->offset,
                      opts->limit ? opts->limit : 10, (int)opts->sort,
                      opts->collapse, slots, nslots, db->cfg.fields,
-                     db->cfg.nfields};
+                     db->cfg.nfields, wide ? query : NULL, opts->estimate};
     rc = arca_xdb_search(db->xdb, &q, &m);
     if (rc == ARCA_ERETRY && arca_xdb_reopen(db->xdb) == ARCA_OK)
         rc = arca_xdb_search(db->xdb, &q, &m);
@@ -235,6 +242,10 @@ arca_status arca_db_search(arca_db *db, const char *query,
             r->atts[i][k].size =
                 (uint64_t)json_integer_value(json_object_get(o, "size"));
             r->atts[i][k].sha256 = jget(o, "sha256");
+            /* Indexes written before parts were numbered here list the
+             * attachments in part order, from 1. */
+            json_int_t part = json_integer_value(json_object_get(o, "part"));
+            r->atts[i][k].part = part > 0 ? (unsigned)part : (unsigned)k + 1;
         }
         h->attachments = r->atts[i];
         h->nattachments = r->atts[i] ? na : 0;
@@ -254,6 +265,7 @@ arca_status arca_db_search(arca_db *db, const char *query,
     r->suggestion = sugg ? strdup(sugg) : NULL;
 out:
     arca_xmset_free(m);
+    free(wide);
     if (rc) {
         arca_results_destroy(r);
         return rc;

@@ -31,6 +31,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <new>
 #include <string>
@@ -723,6 +724,38 @@ static void check_term(const char *what, const char *term)
 }
 
 /*
+ * A word the spelling suggestion may offer: 3 to 30 letters of the Latin
+ * or Cyrillic alphabets, so no numbers, CJK n-grams, prefixed terms
+ * (their prefixes are capitals) or stems ("Z...").
+ */
+static bool spelling_word(const std::string &t)
+{
+    unsigned n = 0;
+    for (Xapian::Utf8Iterator it(t); it != Xapian::Utf8Iterator(); ++it) {
+        unsigned c = *it;
+        bool latin = (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0x24F &&
+                                                c != 0xF7);
+        bool cyrillic = c >= 0x400 && c <= 0x52F;
+        if (!latin && !cyrillic)
+            return false;
+        if (++n > 30)
+            return false;
+    }
+    return n >= 3;
+}
+
+/* The spelling table learns DOC's words, once per document. */
+static void add_spellings(arca_xdb *x, const Xapian::Document &doc)
+{
+    for (Xapian::TermIterator t = doc.termlist_begin();
+         t != doc.termlist_end(); ++t) {
+        const std::string &w = *t;
+        if (!w.empty() && (unsigned char)w[0] >= 'a' && spelling_word(w))
+            x->wdb.add_spelling(w, 1);
+    }
+}
+
+/*
  * D gets UNIQUE_TERM too if it lacks it, or a later replace could not
  * find the document.  Adding a boolean term it already has changes
  * nothing, so D stays as the caller built it in every other respect.
@@ -741,6 +774,7 @@ arca_status arca_xdb_replace(arca_xdb *x, const char *unique_term,
         Xapian::Document doc = d->doc;
         doc.add_boolean_term(unique_term);
         x->wdb.replace_document(unique_term, doc);
+        add_spellings(x, doc);
         note_change(x);
         return ARCA_OK;
     } catch (...) {
@@ -763,6 +797,7 @@ arca_status arca_xdb_add(arca_xdb *x, const char *unique_term,
         Xapian::Document doc = d->doc;
         doc.add_boolean_term(unique_term);
         x->wdb.add_document(doc);
+        add_spellings(x, doc);
         note_change(x);
         return ARCA_OK;
     } catch (...) {
@@ -1283,6 +1318,10 @@ static std::string quote_for_message(const char *s)
  * ValueCountMatchSpy would count parts.  Documents without a record id
  * count one each.  Memory grows with the number of (record, value) pairs,
  * which is bounded by the matches.
+ *
+ * It also counts the records that match, for the total: Xapian's own
+ * count of collapsed matches is exact only for the part of the match set
+ * it returned.  Records are told apart by a 64-bit hash of their id.
  */
 class FacetSpy : public Xapian::MatchSpy {
   public:
@@ -1295,8 +1334,13 @@ class FacetSpy : public Xapian::MatchSpy {
     void operator()(const Xapian::Document &doc, double) override
     {
         std::string rec;
-        if (per_record_)
+        if (per_record_) {
             rec = doc.get_value(ARCA_SLOT_RECORD);
+            if (rec.empty())
+                loose_++;
+            else
+                records_.insert(std::hash<std::string>{}(rec));
+        }
         for (size_t i = 0; i < slots_.size(); i++) {
             std::string v = doc.get_value(slots_[i]);
             if (v.empty())
@@ -1310,6 +1354,12 @@ class FacetSpy : public Xapian::MatchSpy {
             }
             counts_[i][v]++;
         }
+    }
+
+    /* Records that matched (documents without a record count one each). */
+    uint64_t records() const
+    {
+        return records_.size() + loose_;
     }
 
     /* Most frequent first, then by value. */
@@ -1334,6 +1384,8 @@ class FacetSpy : public Xapian::MatchSpy {
     bool per_record_;
     std::vector<std::unordered_map<std::string, uint64_t>> counts_;
     std::vector<std::unordered_set<std::string>> seen_;
+    std::unordered_set<size_t> records_;
+    uint64_t loose_ = 0;
 };
 
 /* ---- Searching ---- */
@@ -1386,6 +1438,15 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
         what = "query " + quote_for_message(q->query);
         query = parse_text(qp, q->query, &errs);
         m.suggestion = qp.get_corrected_query_string();
+        if (q->typed != NULL) {
+            m.suggestion.clear();
+            try {
+                parse_text(qp, q->typed, &errs);
+                m.suggestion = qp.get_corrected_query_string();
+            } catch (const Xapian::QueryParserError &) {
+                /* No suggestion for words that do not parse alone. */
+            }
+        }
         /* Words that are in a record's title weigh more: the same query
          * read as a title query adds its weight where it matches. */
         try {
@@ -1417,16 +1478,19 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
         m.enq.set_collapse_key(ARCA_SLOT_RECORD);
 
     FacetSpy *spy = NULL;
-    if (q->nfacets > 0) {
+    if (q->nfacets > 0 || (q->collapse && !q->estimate)) {
         spy = new FacetSpy(q->facet_slots, q->nfacets, q->collapse != 0);
         m.enq.add_matchspy(spy->release());
     }
     /* Checking every document makes the total exact and the facets
-     * complete. */
-    Xapian::doccount all = db.get_doccount();
+     * complete; a page of a walk (estimate, no facets) needs neither. */
+    Xapian::doccount all =
+        q->estimate && q->nfacets == 0 ? 0 : db.get_doccount();
     m.mset = m.enq.get_mset(q->offset, q->limit, all);
     m.total = m.mset.get_matches_estimated();
     if (spy != NULL) {
+        if (q->collapse && !q->estimate)
+            m.total = spy->records();
         spy->results(m.facets);
         m.enq.clear_matchspies();
     }

@@ -123,6 +123,10 @@ typedef struct arca_xquery {
      * (KEYWORD: one exact, case-folded term; else words). */
     const arca_field_decl *fields;
     size_t nfields;
+    /* The query as the user wrote it, when QUERY is a rewriting of it
+     * (synonyms): the spelling suggestion corrects this.  NULL: QUERY. */
+    const char *typed;
+    int estimate;            /* the total may be an estimate */
 } arca_xquery;
 
 /*
