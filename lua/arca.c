@@ -3,12 +3,13 @@
  *
  *   local c = arca.open([dir])          -- a collection, read-only
  *   for hit in c:search(q, {limit=, offset=, sort=, filter=, parts=,
- *                           snippet=}) do ... hit:text(), hit:excerpt(n)
+ *                           snippet=}) do ... hit:text(), hit:snippet(n)
  *   c:count(q), c:facets(q, {"year", ...}), c:record(id), c:terms(prefix)
  *   c:add{...}, c:import(path, {...})   -- reopen as the writer; refused
  *                                          in the sandbox
- * A hit carries every field of the JSON hit shape, so its `snippet` is a
- * string and the method for a snippet of another length is hit:excerpt(n).
+ * A hit carries every field of the JSON hit shape, so hit.snippet is a
+ * string; hit:snippet(n) calls that string, which the module makes
+ * callable (str_call) for exactly this use: a snippet of N characters.
  *
  * It uses core/arca.h only.  Lua errors are raised only while no core
  * call is running and no C memory is held outside a Lua-owned object:
@@ -38,7 +39,7 @@
 #define SEARCH_PAGE 100u           /* hits of the first page */
 #define SEARCH_PAGE_MAX 1000u      /* pages double up to this */
 #define MAX_OFFSET 1000000000u     /* as the command line allows */
-#define MAX_SNIPPET 100000         /* characters of hit:excerpt(n) */
+#define MAX_SNIPPET 100000         /* characters of hit:snippet(n) */
 #define MAX_TEXT ((size_t)256 << 20)   /* bytes of hit:text() */
 #define MAX_TAGS 1000
 #define MAX_FIELDS 1000
@@ -306,14 +307,16 @@ static void push_hit(lua_State *L, const arca_hit *h)
     setfield_str(L, "type", h->type);
     setfield_str(L, "source", h->source);
     setfield_str(L, "part", h->part);
-    setfield_str(L, "snippet", h->snippet);
+    setfield_str(L, "snippet", h->snippet ? h->snippet : "");
     setfield_str(L, "sha256", h->sha256);
     setfield_str(L, "text_sha256", h->text_sha256);
     lua_createtable(L, (int)(h->nattachments < INT_MAX ? h->nattachments : 0),
                     0);
     for (size_t k = 0; k < h->nattachments; k++) {
         const arca_attachment *a = &h->attachments[k];
-        lua_createtable(L, 0, 4);
+        lua_createtable(L, 0, 5);
+        lua_pushinteger(L, (lua_Integer)a->part);
+        lua_setfield(L, -2, "part");
         setfield_str(L, "name", a->name);
         setfield_str(L, "type", a->type);
         lua_pushinteger(L, (lua_Integer)a->size);
@@ -376,8 +379,9 @@ static int search_next(lua_State *L)
         s->page = NULL;
         s->at = 0;
         s->asked = want;
+        /* The walk needs no total, only the next page. */
         arca_search_opts so = {s->offset, want, s->sort, s->collapse,
-                               s->snippet_len, NULL, 0, s->filter};
+                               s->snippet_len, NULL, 0, s->filter, 1};
         if (arca_db_search(db, s->query, &so, &s->page) != ARCA_OK)
             return fail(L, "search", db);
         if (arca_results_count(s->page) == 0) {
@@ -389,7 +393,7 @@ static int search_next(lua_State *L)
     if (s->remaining != UINT64_MAX)
         s->remaining--;
     push_hit(L, h);
-    /* Remember the hit's search, for hit:text() and hit:excerpt(). */
+    /* Remember the hit's search, for hit:text() and hit:snippet(). */
     lua_getfield(L, LUA_REGISTRYINDEX, ARCA_HITS);
     lua_pushvalue(L, -2);
     lua_pushvalue(L, lua_upvalueindex(1));
@@ -592,14 +596,14 @@ static int hit_text(lua_State *L)
 }
 
 /*
- * hit:excerpt(n): the same search again at the hit's rank, with a
+ * hit:snippet(n): the same search again at the hit's rank, with a
  * snippet of N characters (Xapian needs the query's match set to mark
  * the words).
  */
 static int hit_snippet(lua_State *L)
 {
     arca_db *db;
-    LSearch *s = hit_search(L, 1, &db, "hit:excerpt");
+    LSearch *s = hit_search(L, 1, &db, "hit:snippet");
     lua_Integer n = luaL_optinteger(L, 2, 200);
     luaL_argcheck(L, n >= 1 && n <= MAX_SNIPPET, 2,
                   "a snippet length from 1 to 100000");
@@ -610,20 +614,55 @@ static int hit_snippet(lua_State *L)
     lua_getfield(L, 1, "part");
     const char *part = lua_tostring(L, -1);
     if (rank < 1 || rank > MAX_OFFSET || id == NULL)
-        return luaL_error(L, "hit:excerpt: the hit has no rank or id");
+        return luaL_error(L, "hit:snippet: the hit has no rank or id");
     if (s->query == NULL)
-        return luaL_error(L, "hit:excerpt: the search is closed");
+        return luaL_error(L, "hit:snippet: the search is closed");
     arca_search_opts so = {(unsigned)rank - 1, 1, s->sort, s->collapse,
-                           (unsigned)n, NULL, 0, s->filter};
-    arca_results *r = boxed_search(L, db, s->query, &so, "hit:excerpt");
+                           (unsigned)n, NULL, 0, s->filter, 1};
+    arca_results *r = boxed_search(L, db, s->query, &so, "hit:snippet");
     const arca_hit *h = arca_results_hit(r, 0);
     if (h == NULL || h->id == NULL || strcmp(h->id, id) != 0 ||
         (h->part == NULL) != (part == NULL) ||
         (part && strcmp(h->part, part) != 0))
-        return luaL_error(L, "hit:excerpt: %s: the collection changed since "
+        return luaL_error(L, "hit:snippet: %s: the collection changed since "
                           "the search", id);
     lua_pushstring(L, h->snippet ? h->snippet : "");
     return 1;
+}
+
+/*
+ * The __call of the string metatable: hit:snippet(n) is
+ * hit.snippet(hit, n), a call of the hit's own snippet string.  Any other
+ * call of a string is the error Lua would have raised.
+ */
+static int str_call(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE && lua_getmetatable(L, 2)) {
+        luaL_getmetatable(L, ARCA_HIT);
+        int is_hit = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+        if (is_hit && lua_getfield(L, 2, "snippet") == LUA_TSTRING &&
+            lua_rawequal(L, -1, 1)) {
+            lua_settop(L, 3);
+            lua_remove(L, 1);
+            return hit_snippet(L);
+        }
+    }
+    return luaL_error(L, "attempt to call a string value");
+}
+
+/* Make strings callable for hit:snippet(n), unless something else has. */
+static void callable_strings(lua_State *L)
+{
+    lua_pushliteral(L, "");
+    if (lua_getmetatable(L, -1)) {
+        if (lua_getfield(L, -1, "__call") == LUA_TNIL) {
+            lua_pushcfunction(L, str_call);
+            lua_setfield(L, -3, "__call");
+        }
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
 }
 
 /* ---- Records ---- */
@@ -1055,7 +1094,7 @@ static const luaL_Reg coll_meta[] = {
 static const luaL_Reg hit_meta[] = {{NULL, NULL}};
 
 static const luaL_Reg hit_meth[] = {
-    {"text", hit_text}, {"excerpt", hit_snippet}, {NULL, NULL}};
+    {"text", hit_text}, {NULL, NULL}};
 
 static const luaL_Reg search_meta[] = {
     {"__gc", search_gc}, {"__close", search_gc}, {NULL, NULL}};
@@ -1088,6 +1127,7 @@ int luaopen_arca(lua_State *L)
     createmeta(L, ARCA_HIT, hit_meta, hit_meth);
     createmeta(L, ARCA_SEARCH, search_meta, NULL);
     createmeta(L, ARCA_BOX, box_meta, NULL);
+    callable_strings(L);
     /* Hits map weakly to their search (and so their collection). */
     if (lua_getfield(L, LUA_REGISTRYINDEX, ARCA_HITS) != LUA_TTABLE) {
         lua_pop(L, 1);

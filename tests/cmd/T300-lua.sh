@@ -3,7 +3,7 @@
 # Union speeches (the shared corpus when there is one, else the small copy
 # in tests/data/sotu), `arca report`, and the module in a stock lua5.4.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 26
 
 L=$DATA/lua
 C=$TMP/c
@@ -66,7 +66,7 @@ arca -C "$C" show --json --text "$id" | jq -j '.parts[0].text' >"$TMP/text.show"
 ok "hit:text() equals the record's text" cmp "$TMP/text.lua.out" "$TMP/text.show"
 like "$(wc -c <"$TMP/text.lua.out")" '^[0-9]{4,}$' "and it is the whole speech"
 
-# Records, terms, excerpts.
+# Records, terms, snippets.
 cat >"$TMP/rec.lua" <<'LUA'
 local c = arca.open()
 local h = c:search("union", { sort = "oldest", limit = 1 })()
@@ -75,8 +75,10 @@ print(r.id == h.id, r.title, r.extra.name, #r.parts)
 local y = h.date:sub(1, 4)
 local t = c:terms("Y" .. y)
 print(t["Y" .. y] == c:count("year:" .. y, { parts = true }))
-local e = h:excerpt(60)
-print(#e < #h:excerpt(400), e:find("<b>", 1, true) ~= nil)
+local e = h:snippet(60)
+print(#e < #h:snippet(400), e:find("<b>", 1, true) ~= nil)
+print(type(h.snippet), h.snippet:find("<b>", 1, true) ~= nil,
+      select(2, pcall(function() return ("x")(h) end)))
 LUA
 first=$(arca -C "$C" search --json --sort oldest --limit 1 union | json '.hits[0].id')
 name=$(arca -C "$C" show --json "$first" | json .extra.name)
@@ -84,7 +86,9 @@ title=$(arca -C "$C" show --json "$first" | json .title)
 is "$(r "$TMP/rec.lua" | head -1)" "$(printf 'true\t%s\t%s\t1' "$title" "$name")" \
    "c:record gives the record's fields and parts"
 is "$(r "$TMP/rec.lua" | sed -n 2p)" true "c:terms gives a year's document frequency"
-is "$(r "$TMP/rec.lua" | sed -n 3p)" "$(printf 'true\ttrue')" "hit:excerpt(n) cuts snippets of other lengths, matches marked"
+is "$(r "$TMP/rec.lua" | sed -n 3p)" "$(printf 'true\ttrue')" "hit:snippet(n) cuts snippets of other lengths, matches marked"
+like "$(r "$TMP/rec.lua" | sed -n 4p)" "^string	true	.*attempt to call a string value" \
+     "hit.snippet stays the string; calling any other string is still an error"
 
 # Errors: file:line, a traceback, exit status 1.
 r "$L/error.lua" >"$TMP/out" 2>"$TMP/err"
