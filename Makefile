@@ -108,6 +108,7 @@ clean:
 # ---- Demo ----
 
 DEMO_DIR ?= $(O)/demo
+DEMO_PORT ?= 8080
 .PHONY: demo
 demo: all
 	@rm -rf $(DEMO_DIR)
@@ -127,3 +128,5 @@ demo: all
 	@echo "  arca search --json 'title:blur'"
 	@echo "  arca show ID; arca get ID > original; arca fsck"
 	@echo "  arca report timeline union > timeline.svg; arca run script.lua"
+	@echo
+	$(ARCA) -C $(DEMO_DIR) serve --port $(DEMO_PORT)

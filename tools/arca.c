@@ -21,6 +21,7 @@
 
 #include "core/arca.h"
 #include "lua/lua-private.h"
+#include "tools/tools.h"
 #include "examples_lua.h"       /* generated from lua/reports/ */
 
 enum { EXIT_USAGE = 2 };
@@ -443,10 +444,6 @@ out:
 
 /* ---- search ---- */
 
-static json_t *jstr(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
 
 /* Print an HTML-escaped snippet as plain text, matches in bold on a tty. */
 static void print_snippet(const char *s, int tty)
@@ -492,12 +489,12 @@ static int cmd_search(cli *c, int argc, char **argv)
         {"filter", required_argument, 0, 'F'},
         {"all-parts", no_argument, 0, 'p'},
         {0, 0, 0, 0}};
-    arca_search_opts so = {0, 10, ARCA_SORT_RELEVANCE, 1, 0, NULL, 0, NULL};
+    arca_search_opts so = {0, 10, ARCA_SORT_RELEVANCE, 1, 0, NULL, 0, NULL, 0};
     const char **facets = calloc((size_t)argc, sizeof *facets);
     int o, rc = 0;
     arca_db *db = NULL;
     arca_results *res = NULL;
-    char *q = NULL;
+    char *q = NULL, *filters = NULL;
 
     if (facets == NULL)
         return EXIT_FAILURE;
@@ -527,7 +524,20 @@ static int cmd_search(cli *c, int argc, char **argv)
             }
             break;
         case 'f': facets[so.nfacets++] = optarg; break;
-        case 'F': so.filter = optarg; break;
+        case 'F':
+            /* Filters given more than once must all hold. */
+            if (so.filter == NULL) {
+                so.filter = optarg;
+            } else {
+                char *both = NULL;
+                if (asprintf(&both, "(%s) AND (%s)", so.filter, optarg) < 0) {
+                    rc = EXIT_FAILURE;
+                    goto out;
+                }
+                free(filters);
+                so.filter = filters = both;
+            }
+            break;
         case 'p': so.collapse = 0; break;
         default:
             rc = usage_error("search", "unknown option");
@@ -559,57 +569,8 @@ static int cmd_search(cli *c, int argc, char **argv)
     }
     size_t n = arca_results_count(res);
     if (c->json) {
-        json_t *j = json_object(), *hits = json_array();
-        json_object_set_new(j, "query", json_string(q ? q : ""));
-        json_object_set_new(j, "total",
-                            json_integer((json_int_t)arca_results_total(res)));
-        json_object_set_new(j, "offset", json_integer(so.offset));
-        for (size_t i = 0; i < n; i++) {
-            const arca_hit *h = arca_results_hit(res, i);
-            json_t *ho = json_object(), *atts = json_array();
-            json_object_set_new(ho, "rank", json_integer(h->rank));
-            json_object_set_new(ho, "id", jstr(h->id));
-            json_object_set_new(ho, "score", json_real(h->score));
-            json_object_set_new(ho, "title", jstr(h->title));
-            json_object_set_new(ho, "date", jstr(h->date));
-            json_object_set_new(ho, "author", jstr(h->author));
-            json_object_set_new(ho, "board", jstr(h->board));
-            json_object_set_new(ho, "lang", jstr(h->lang));
-            json_object_set_new(ho, "type", jstr(h->type));
-            json_object_set_new(ho, "source", jstr(h->source));
-            if (h->part)
-                json_object_set_new(ho, "part", json_string(h->part));
-            json_object_set_new(ho, "snippet", jstr(h->snippet));
-            json_object_set_new(ho, "sha256", jstr(h->sha256));
-            for (size_t k = 0; k < h->nattachments; k++) {
-                const arca_attachment *a = &h->attachments[k];
-                json_t *ao = json_object();
-                json_object_set_new(ao, "name", jstr(a->name));
-                json_object_set_new(ao, "type", jstr(a->type));
-                json_object_set_new(ao, "size",
-                                    json_integer((json_int_t)a->size));
-                json_object_set_new(ao, "sha256", jstr(a->sha256));
-                json_array_append_new(atts, ao);
-            }
-            json_object_set_new(ho, "attachments", atts);
-            json_array_append_new(hits, ho);
-        }
-        json_object_set_new(j, "hits", hits);
-        json_t *fj = json_object();
-        for (size_t i = 0; i < so.nfacets; i++) {
-            size_t nv;
-            const arca_facet_value *v =
-                arca_results_facet(res, facets[i], &nv);
-            json_t *fo = json_object();
-            for (size_t k = 0; k < nv; k++)
-                json_object_set_new(fo, v[k].value,
-                                    json_integer((json_int_t)v[k].count));
-            json_object_set_new(fj, facets[i], fo);
-        }
-        json_object_set_new(j, "facets", fj);
-        json_object_set_new(j, "suggestion",
-                            jstr(arca_results_suggestion(res)));
-        rc = print_json(j);
+        rc = print_json(arca_json_search(q, so.offset, res, facets,
+                                         so.nfacets));
         goto out;
     }
     int tty = isatty(1);
@@ -648,6 +609,7 @@ static int cmd_search(cli *c, int argc, char **argv)
     }
 out:
     free(q);
+    free(filters);
     arca_results_destroy(res);
     arca_db_close(db);
     free(facets);
@@ -817,22 +779,8 @@ static int cmd_stats(cli *c, int argc, char **argv)
         return EXIT_FAILURE;
     }
     arca_db_close(db);
-    if (c->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "records", json_integer((json_int_t)s.records));
-        json_object_set_new(j, "versions",
-                            json_integer((json_int_t)s.versions));
-        json_object_set_new(j, "parts", json_integer((json_int_t)s.parts));
-        json_object_set_new(j, "objects", json_integer((json_int_t)s.objects));
-        json_object_set_new(j, "bytes", json_integer((json_int_t)s.bytes));
-        json_object_set_new(j, "stored_bytes",
-                            json_integer((json_int_t)s.stored_bytes));
-        json_object_set_new(j, "index_docs",
-                            json_integer((json_int_t)s.index_docs));
-        json_object_set_new(j, "index_bytes",
-                            json_integer((json_int_t)s.index_bytes));
-        return print_json(j);
-    }
+    if (c->json)
+        return print_json(arca_json_stats(&s));
     printf("records       %llu (%llu versions, %llu parts)\n",
            (unsigned long long)s.records, (unsigned long long)s.versions,
            (unsigned long long)s.parts);
@@ -1096,6 +1044,11 @@ static int cmd_report(cli *c, int argc, char **argv)
     return rc;
 }
 
+static int cmd_serve(cli *c, int argc, char **argv)
+{
+    return arca_serve(c->dir, argc, argv);
+}
+
 /* ---- help and dispatch ---- */
 
 static int cmd_help(cli *c, int argc, char **argv);
@@ -1143,6 +1096,11 @@ static const struct command commands[] = {
      "[--sandbox [--max-memory 64M] [--max-instructions N] "
      "[--timeout SECONDS]] NAME [ARGS...]",
      "run the collection's reports/NAME.lua"},
+    {"serve", cmd_serve,
+     "[--bind 127.0.0.1] [--port 8080] [--token-file F] [--threads N] "
+     "[--max-upload MIB]",
+     "serve the search page and the JSON API over HTTP (--port 0: any free "
+     "port)"},
     {"help", cmd_help, "[COMMAND]", "this help"},
     {"version", cmd_version, "", "print the version"},
 };
