@@ -15,8 +15,10 @@
  * libmicrohttpd runs a pool of threads; each thread opens its own
  * read-only handle on the collection (Xapian's handles are not shared
  * between threads) and refreshes it before each request, so an import
- * running beside the server shows as soon as it commits.  Every answer
- * but a download is JSON; errors are {"error": "..."} with their status.
+ * running beside the server shows as soon as it commits.  The search
+ * itself is api.c's, which the in-process benchmark runs too.  Every
+ * answer but a download is JSON; errors are {"error": "..."} with their
+ * status.
  *
  * Hostile requests are expected: the URL, headers and upload are bounded
  * (connection memory, ARCA_SERVE_MAX_QUERY, --max-upload), identifiers are
@@ -56,11 +58,7 @@
 #include "tools/tools.h"
 #include "web_assets.h"         /* generated from tools/web/ */
 
-#define MAX_QUERY 8192               /* bytes of q */
-#define MAX_PAGE_SIZE 100            /* hits per page */
-#define MAX_PAGE 10000               /* pages */
-#define MAX_FACET_VALUES 32          /* values of one facet parameter */
-#define MAX_VALUE 200                /* bytes of one facet value */
+#define MAX_PARAMS 256              /* parameters of a request */
 #define MAX_REPORT_OUT (16u << 20)   /* bytes a report may print */
 #define MAX_REPORT_ARGS 16           /* parameters a report takes */
 #define REPORT_TIMEOUT 30            /* seconds, the sandbox's own limit */
@@ -105,62 +103,6 @@ typedef struct request {
     upload_file *files;
     size_t nfiles;
 } request;
-
-/* A growing string; `failed` once memory ran out (later adds do nothing). */
-typedef struct arca_str_buf {
-    char *s;
-    size_t len, cap;
-    bool failed;
-} arca_str_buf;
-
-static void buf_addn(arca_str_buf *b, const char *p, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *x = realloc(b->s, cap);
-        if (x == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->s = x;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void buf_add(arca_str_buf *b, const char *p)
-{
-    buf_addn(b, p, strlen(p));
-}
-
-static void buf_printf(arca_str_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void buf_printf(arca_str_buf *b, const char *fmt, ...)
-{
-    char *p = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vasprintf(&p, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = true;
-        return;
-    }
-    buf_addn(b, p, (size_t)n);
-    free(p);
-}
-
-static void buf_free(arca_str_buf *b)
-{
-    free(b->s);
-    memset(b, 0, sizeof *b);
-}
 
 static const char *const form_fields[8] = {
     "title", "date", "author", "board", "lang", "source", "tags", "body"};
@@ -224,32 +166,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    json_t *j = json_object();
-    /* Messages may quote bytes from the request: keep them UTF-8. */
-    if (!arca_utf8_valid(msg, strlen(msg)))
-        snprintf(msg, sizeof msg, "bad request");
-    json_object_set_new(j, "error", json_string(msg));
-    return send_json(c, status, j);
-}
-
-/* The HTTP status for a library failure. */
-static unsigned status_of(arca_status st)
-{
-    switch (st) {
-    case ARCA_EQUERY:
-    case ARCA_EINVAL:
-    case ARCA_EFORMAT:
-        return MHD_HTTP_BAD_REQUEST;
-    case ARCA_ENOTFOUND:
-        return MHD_HTTP_NOT_FOUND;
-    case ARCA_ELIMIT:
-        return MHD_HTTP_CONTENT_TOO_LARGE;
-    case ARCA_ELOCKED:
-    case ARCA_ERETRY:
-        return MHD_HTTP_SERVICE_UNAVAILABLE;
-    default:
-        return MHD_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    return send_json(c, status, arca_api_error(msg));
 }
 
 /* ---- Each thread's collection ---- */
@@ -287,61 +204,6 @@ static const char *arg(struct MHD_Connection *c, const char *key)
     return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
 }
 
-typedef struct arg_list {
-    const char *key;
-    const char *values[MAX_FACET_VALUES];
-    size_t n;
-    bool overflow;
-} arg_list;
-
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
-                                   const char *key, const char *value)
-{
-    arg_list *l = cls;
-    (void)kind;
-    if (strcmp(key, l->key) != 0 || value == NULL || value[0] == '\0')
-        return MHD_YES;
-    if (l->n == MAX_FACET_VALUES) {
-        l->overflow = true;
-        return MHD_NO;
-    }
-    l->values[l->n++] = value;
-    return MHD_YES;
-}
-
-static bool parse_uint_arg(const char *s, unsigned lo, unsigned hi,
-                           unsigned *out)
-{
-    char *end;
-    if (s == NULL || !isdigit((unsigned char)s[0]))
-        return false;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || *end || v < lo || v > hi)
-        return false;
-    *out = (unsigned)v;
-    return true;
-}
-
-/* YYYY or YYYY-MM or YYYY-MM-DD as a full date, the first or last day. */
-static bool parse_day(const char *s, bool end, char out[11])
-{
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n; i++)
-        if (!(isdigit((unsigned char)s[i]) || (s[i] == '-' &&
-                                               (i == 4 || i == 7))))
-            return false;
-    if (n == 4)
-        snprintf(out, 11, "%s-%s", s, end ? "12-31" : "01-01");
-    else if (n == 7)
-        snprintf(out, 11, "%s-%s", s, end ? "31" : "01");
-    else if (n == 10)
-        memcpy(out, s, 11);
-    else
-        return false;
-    return true;
-}
-
 /* A path piece made of letters, digits and . _ - only. */
 static bool safe_id(const char *s, size_t n)
 {
@@ -366,150 +228,40 @@ static bool is_sha256(const char *s)
 
 /* ---- Search ---- */
 
-static const char *const facet_names[] = {"year", "board", "type", "lang"};
-#define NFACETS (sizeof facet_names / sizeof facet_names[0])
+typedef struct params {
+    arca_api_param p[MAX_PARAMS];
+    size_t n;
+    bool overflow;
+} params;
 
-/*
- * The filter for the chosen facet values: values of one facet ORed,
- * facets ANDed, the dates last; facet SKIP (or -1) left out, for the
- * counts of its own values.  ERR says why a value is refused.
- */
-static bool build_filter(arg_list *sel, int skip, const char *from,
-                         const char *to, arca_str_buf *b, char *err,
-                         size_t errlen)
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
 {
-    for (size_t f = 0; f < NFACETS; f++) {
-        if ((int)f == skip || sel[f].n == 0)
-            continue;
-        buf_add(b, b->len ? " AND (" : "(");
-        for (size_t i = 0; i < sel[f].n; i++) {
-            const char *v = sel[f].values[i];
-            if (strlen(v) > MAX_VALUE || strpbrk(v, "\"\r\n") != NULL) {
-                snprintf(err, errlen, "%s: a value of at most %d bytes "
-                         "without quotes or line breaks", facet_names[f],
-                         MAX_VALUE);
-                return false;
-            }
-            buf_printf(b, "%s%s:\"%s\"", i ? " OR " : "", facet_names[f], v);
-        }
-        buf_add(b, ")");
+    params *ps = cls;
+    (void)kind;
+    if (ps->n == MAX_PARAMS) {
+        ps->overflow = true;
+        return MHD_NO;
     }
-    /* A bound that is a year is a year: a record dated only "1850" is
-     * within from=1850, which date:1850-01-01.. would leave out. */
-    const char *bounds[2] = {from, to};
-    for (int i = 0; i < 2; i++) {
-        char day[11];
-        if (bounds[i] == NULL)
-            continue;
-        if (!parse_day(bounds[i], i == 1, day)) {
-            snprintf(err, errlen, "from and to are dates: YYYY, YYYY-MM or "
-                     "YYYY-MM-DD");
-            return false;
-        }
-        bool year = strlen(bounds[i]) == 4;
-        buf_printf(b, "%s%s:%s%s%s", b->len ? " AND " : "",
-                   year ? "year" : "date", i ? ".." : "",
-                   year ? bounds[i] : day, i ? "" : "..");
-    }
-    return !b->failed || (snprintf(err, errlen, "out of memory"), false);
+    ps->p[ps->n++] = (arca_api_param){key, value ? value : ""};
+    return MHD_YES;
 }
 
 static enum MHD_Result api_search(server *s, struct MHD_Connection *c)
 {
     char err[1024];
-    const char *q = arg(c, "q");
-    unsigned page = 1, size = 10;
-    arca_search_opts so = {0, 10, ARCA_SORT_RELEVANCE, 1, 0, NULL, 0, NULL, 0};
-    arg_list sel[NFACETS];
-    arca_str_buf filter = {0};
-    arca_results *r = NULL;
-    enum MHD_Result ret;
+    params ps = {.n = 0};
+    json_t *j = NULL;
 
-    if (q == NULL || q[0] == '\0')
-        return send_error(c, MHD_HTTP_BAD_REQUEST, "q: a query is needed");
-    if (strlen(q) > MAX_QUERY)
-        return send_error(c, MHD_HTTP_URI_TOO_LONG, "q: at most %d bytes",
-                          MAX_QUERY);
-    if (arg(c, "page") && !parse_uint_arg(arg(c, "page"), 1, MAX_PAGE, &page))
-        return send_error(c, MHD_HTTP_BAD_REQUEST, "page: 1 to %d", MAX_PAGE);
-    if (arg(c, "size") &&
-        !parse_uint_arg(arg(c, "size"), 1, MAX_PAGE_SIZE, &size))
-        return send_error(c, MHD_HTTP_BAD_REQUEST, "size: 1 to %d",
-                          MAX_PAGE_SIZE);
-    const char *sort = arg(c, "sort");
-    if (sort == NULL || strcmp(sort, "relevance") == 0)
-        so.sort = ARCA_SORT_RELEVANCE;
-    else if (strcmp(sort, "date") == 0)
-        so.sort = ARCA_SORT_DATE;
-    else if (strcmp(sort, "oldest") == 0)
-        so.sort = ARCA_SORT_DATE_ASC;
-    else
-        return send_error(c, MHD_HTTP_BAD_REQUEST,
-                          "sort: relevance, date or oldest");
-    for (size_t f = 0; f < NFACETS; f++) {
-        sel[f] = (arg_list){.key = facet_names[f]};
-        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg,
-                                  &sel[f]);
-        if (sel[f].overflow)
-            return send_error(c, MHD_HTTP_BAD_REQUEST, "%s: at most %d values",
-                              facet_names[f], MAX_FACET_VALUES);
-    }
-    const char *from = arg(c, "from"), *to = arg(c, "to");
-    if (from && !*from)
-        from = NULL;
-    if (to && !*to)
-        to = NULL;
-    if (!build_filter(sel, -1, from, to, &filter, err, sizeof err)) {
-        buf_free(&filter);
-        return send_error(c, MHD_HTTP_BAD_REQUEST, "%s", err);
-    }
-
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_param, &ps);
+    if (ps.overflow)
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "at most %d parameters",
+                          MAX_PARAMS);
     arca_db *db = thread_db(s, err, sizeof err);
-    if (db == NULL) {
-        buf_free(&filter);
+    if (db == NULL)
         return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", err);
-    }
-    so.offset = (page - 1) * size;
-    so.limit = size;
-    so.filter = filter.len ? filter.s : NULL;
-    so.facets = facet_names;
-    so.nfacets = NFACETS;
-    arca_status st = arca_db_search(db, q, &so, &r);
-    if (st) {
-        buf_free(&filter);
-        return send_error(c, status_of(st), "%s", arca_db_errmsg(db));
-    }
-    json_t *j = arca_json_search(q, so.offset, r, facet_names, NFACETS);
-    json_object_set_new(j, "page", json_integer(page));
-    json_object_set_new(j, "size", json_integer(size));
-    /*
-     * A facet with values chosen counts its values without its own
-     * choice, so that the other values stay offered (choosing two years
-     * means either): one more count-only search per such facet.
-     */
-    json_t *facets = json_object_get(j, "facets");
-    for (size_t f = 0; f < NFACETS; f++) {
-        if (sel[f].n == 0)
-            continue;
-        arca_str_buf other = {0};
-        arca_results *fr = NULL;
-        const char *name = facet_names[f];
-        arca_search_opts fo = so;
-        build_filter(sel, (int)f, from, to, &other, err, sizeof err);
-        fo.offset = 0;
-        fo.limit = 1;
-        fo.filter = other.len ? other.s : NULL;
-        fo.facets = &name;
-        fo.nfacets = 1;
-        if (arca_db_search(db, q, &fo, &fr) == ARCA_OK)
-            json_object_set_new(facets, name, arca_json_facet(fr, name));
-        arca_results_destroy(fr);
-        buf_free(&other);
-    }
-    arca_results_destroy(r);
-    buf_free(&filter);
-    ret = send_json(c, MHD_HTTP_OK, j);
-    return ret;
+    unsigned status = arca_api_search(db, ps.p, ps.n, &j);
+    return send_json(c, status, j);
 }
 
 /* ---- Records and originals ---- */
@@ -523,7 +275,7 @@ static enum MHD_Result api_record(server *s, struct MHD_Connection *c,
         return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", err);
     arca_status st = arca_db_record_json(db, id, 0, &js);
     if (st)
-        return send_error(c, status_of(st), "%s", arca_db_errmsg(db));
+        return send_error(c, arca_api_status(st), "%s", arca_db_errmsg(db));
     return send_buffer(c, MHD_HTTP_OK, "application/json; charset=utf-8", js,
                        strlen(js), MHD_RESPMEM_MUST_FREE);
 }
@@ -578,7 +330,7 @@ static enum MHD_Result send_original(server *s, struct MHD_Connection *c,
     arca_status st = arca_db_get(db, what, file_sink, f);
     if (st || fflush(f) != 0) {
         fclose(f);
-        return send_error(c, st ? status_of(st) : 500, "%s",
+        return send_error(c, st ? arca_api_status(st) : 500, "%s",
                           st ? arca_db_errmsg(db) : "temporary file");
     }
     off_t size = ftello(f);
@@ -624,7 +376,7 @@ static enum MHD_Result api_attachment(server *s, struct MHD_Connection *c,
         return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", err);
     arca_status st = arca_db_record_json(db, id, 0, &js);
     if (st)
-        return send_error(c, status_of(st), "%s", arca_db_errmsg(db));
+        return send_error(c, arca_api_status(st), "%s", arca_db_errmsg(db));
     json_t *rec = json_loads(js, 0, NULL);
     free(js);
     json_t *parts = json_object_get(rec, "parts"), *p = NULL;
@@ -817,7 +569,7 @@ static const char *report_type(const char *format)
 }
 
 /* Read OUT and ERR of a child until both close or DEADLINE passes. */
-static bool drain(int out, int err, arca_str_buf *o, char *msg, size_t msglen,
+static bool drain(int out, int err, arca_buf *o, char *msg, size_t msglen,
                   time_t deadline, bool *too_big)
 {
     struct pollfd p[2] = {{out, POLLIN, 0}, {err, POLLIN, 0}};
@@ -841,7 +593,7 @@ static bool drain(int out, int err, arca_str_buf *o, char *msg, size_t msglen,
                 if (o->len + (size_t)n > MAX_REPORT_OUT)
                     *too_big = true;
                 else
-                    buf_addn(o, buf, (size_t)n);
+                    arca_buf_addn(o, buf, (size_t)n);
             } else if (mlen + 1 < msglen) {
                 size_t k = (size_t)n < msglen - mlen - 1 ? (size_t)n
                                                          : msglen - mlen - 1;
@@ -911,7 +663,7 @@ static enum MHD_Result api_report(server *s, struct MHD_Connection *c,
         ret = send_error(c, 500, "%s: %s", s->self, strerror(e));
         goto close_pipes;
     }
-    arca_str_buf o = {0};
+    arca_buf o = {0};
     bool too_big = false;
     bool in_time = drain(outp[0], errp[0], &o, msg, sizeof msg,
                          time(NULL) + REPORT_TIMEOUT + 5, &too_big);
@@ -954,7 +706,7 @@ static enum MHD_Result api_report(server *s, struct MHD_Connection *c,
             MHD_destroy_response(r);
         }
     }
-    buf_free(&o);
+    arca_buf_free(&o);
 close_pipes:
     for (int i = 0; i < 2; i++) {
         if (outp[i] >= 0)
@@ -1096,14 +848,14 @@ static enum MHD_Result api_upload(server *s, struct MHD_Connection *c,
     arca_status st = arca_db_open(s->dir, ARCA_WRITE, &w, err, sizeof err);
     if (st) {
         free(atts);
-        return send_error(c, status_of(st), "%s", err);
+        return send_error(c, arca_api_status(st), "%s", err);
     }
     st = arca_db_add(w, &r, id, sizeof id);
     if (st) {
         snprintf(err, sizeof err, "%s", arca_db_errmsg(w));
         arca_db_close(w);
         free(atts);
-        return send_error(c, status_of(st), "%s", err);
+        return send_error(c, arca_api_status(st), "%s", err);
     }
     arca_db_close(w);
     free(atts);
@@ -1186,7 +938,7 @@ static enum MHD_Result route_get(server *s, struct MHD_Connection *c,
             return api_record(s, c, idbuf);
         unsigned part;
         if (strncmp(slash, "/attachments/", 13) == 0 &&
-            parse_uint_arg(slash + 13, 0, 1000000, &part))
+            arca_api_uint(slash + 13, 0, 1000000, &part))
             return api_attachment(s, c, idbuf, part);
         return send_error(c, MHD_HTTP_NOT_FOUND, "no such resource");
     }
@@ -1348,7 +1100,7 @@ int arca_serve(const char *dir, int argc, char **argv)
         switch (o) {
         case 'b': bind = optarg; break;
         case 'p':
-            if (!parse_uint_arg(optarg, 0, 65535, &port)) {
+            if (!arca_api_uint(optarg, 0, 65535, &port)) {
                 fprintf(stderr, "arca: serve: --port takes 0 to 65535\n");
                 return 2;
             }
@@ -1358,14 +1110,14 @@ int arca_serve(const char *dir, int argc, char **argv)
                 return 1;
             break;
         case 'T':
-            if (!parse_uint_arg(optarg, 1, 256, &threads)) {
+            if (!arca_api_uint(optarg, 1, 256, &threads)) {
                 fprintf(stderr, "arca: serve: --threads takes 1 to 256\n");
                 return 2;
             }
             break;
         case 'u': {
             unsigned mib;
-            if (!parse_uint_arg(optarg, 1, 65536, &mib)) {
+            if (!arca_api_uint(optarg, 1, 65536, &mib)) {
                 fprintf(stderr, "arca: serve: --max-upload takes MiB, 1 "
                         "to 65536\n");
                 return 2;

@@ -6,6 +6,8 @@
 #ifndef ARCA_TOOLS_H
 #define ARCA_TOOLS_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "core/arca.h"
@@ -26,6 +28,40 @@ json_t *arca_json_stats(const arca_stats *s);
 
 /* A string, or JSON null for NULL. */
 json_t *arca_json_str(const char *s);
+
+/* ---- api.c: the API's requests without the HTTP ---- */
+
+/* A growing string; `failed` once memory ran out (later adds do nothing). */
+typedef struct arca_buf {
+    char *s;
+    size_t len, cap;
+    bool failed;
+} arca_buf;
+void arca_buf_addn(arca_buf *b, const char *p, size_t n);
+void arca_buf_add(arca_buf *b, const char *p);
+void arca_buf_printf(arca_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void arca_buf_free(arca_buf *b);
+
+/* A decimal number from LO to HI, all of S. */
+bool arca_api_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
+
+/* A request's parameter (a key may come more than once). */
+typedef struct arca_api_param {
+    const char *key, *value;
+} arca_api_param;
+
+/*
+ * GET /api/search with P[0..n) on DB: the HTTP status, and in *OUT the
+ * answer (the search shape with page, size and the four facets) or
+ * {"error": ...}; *OUT is the caller's.
+ */
+unsigned arca_api_search(arca_db *db, const arca_api_param *p, size_t n,
+                         json_t **out);
+
+/* {"error": MSG}, and the HTTP status of a library failure. */
+json_t *arca_api_error(const char *msg);
+unsigned arca_api_status(arca_status st);
 
 /* `arca serve` on the collection DIR; the exit status. */
 int arca_serve(const char *dir, int argc, char **argv);
