@@ -1156,8 +1156,9 @@ int arca_serve(const char *dir, int argc, char **argv)
         goto out;
     }
     if (threads == 0) {
+        /* Two a core (a request waits on the disk at times), 2 to 16. */
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n < 2 ? 2 : n > 16 ? 16 : (unsigned)n * 2;
+        threads = n < 1 ? 2 : n >= 8 ? 16 : (unsigned)n * 2;
     }
     pthread_key_create(&s.db_key, close_db);
     pthread_key_create(&s.magic_key, free_detector);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/bench/setup.sh: prepare `make bench`.  Installs the Debian packages the
 # benchmark runs (omindex from xapian-omega, GNU time for peak RSS, and for
-# corpus B poppler-utils, whose pdftotext and pdfinfo omindex runs on each PDF)
+# corpus B poppler-utils, whose pdftotext and pdfinfo omindex runs on each PDF;
+# unless BENCH_SERVE=0, wrk and curl for serve.sh)
 # and builds the corpora named in BENCH_CORPORA (default "A B") under
 # $BENCH_DIR (default /tmp/arca-bench):
 #   corpus A: every gimp-help HTML page in English, Korean, Japanese,
@@ -31,6 +32,7 @@ for c in $BENCH_CORPORA; do
 done
 [ -n "$want_a$want_b" ] || { echo "bench setup: BENCH_CORPORA names no corpus (known: A B)" >&2; exit 2; }
 [ -n "$want_b" ] && TOOL_PKGS="$TOOL_PKGS poppler-utils"
+[ "${BENCH_SERVE:-1}" != 0 ] && TOOL_PKGS="$TOOL_PKGS wrk curl"
 
 if [ "$(id -u)" -eq 0 ]; then
   sudo=
@@ -65,6 +67,11 @@ if [ -n "$missing" ]; then
 fi
 command -v omindex >/dev/null 2>&1 || die "omindex is still missing after installing xapian-omega"
 [ -x /usr/bin/time ] || die "/usr/bin/time is still missing after installing time"
+if [ "${BENCH_SERVE:-1}" != 0 ]; then
+  for t in wrk curl; do
+    command -v "$t" >/dev/null 2>&1 || die "$t is still missing after installing it"
+  done
+fi
 if [ -n "$want_b" ]; then
   for t in pdftotext pdfinfo; do
     command -v "$t" >/dev/null 2>&1 || die "$t is still missing after installing poppler-utils"
