@@ -44,6 +44,9 @@ arca_status arca_synonyms_expand(const arca_synonyms *s, const char *query,
 size_t arca_synonyms_count(const arca_synonyms *s);
 void arca_synonyms_free(arca_synonyms *s);
 
+/* The default gazetteer's places (gazetteer.c) added to *S as groups. */
+arca_status arca_gazetteer_add(arca_synonyms **s, char *err, size_t errlen);
+
 /* A collection's settings (config.lua, see config.c); 0 or NULL: unset. */
 typedef struct arca_config {
     int ocr;                /* 1 on, -1 off */
@@ -52,7 +55,9 @@ typedef struct arca_config {
     uint64_t max_file;
     arca_field_decl fields[ARCA_MAX_FIELDS];
     size_t nfields;
-    arca_synonyms *synonyms;  /* config.lua's synonyms, or NULL */
+    arca_synonyms *synonyms;  /* config.lua's synonyms and the gazetteer's,
+                                 or NULL */
+    int no_gazetteer;         /* config.lua: gazetteer = false */
 } arca_config;
 
 #define ARCA_ERRLEN 1024

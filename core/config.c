@@ -17,6 +17,7 @@
  *              max_file_size = 268435456 }
  *   fields = { docno = "keyword", summary = "text" }
  *   synonyms = { {"Gyeongju", "경주", "慶州", "Кёнджу"} }
+ *   gazetteer = false      -- leave the default gazetteer's places out
  * An unknown key inside `import` is an error (a misspelt setting would
  * otherwise be ignored without a word); other top-level keys belong to
  * import hooks and are left to them.
@@ -271,8 +272,22 @@ static arca_status read_synonyms(lua_State *L, arca_config *c, char *err,
         lua_pop(L, (int)n + 1);
     }
     lua_pop(L, 1);
-    arca_synonyms_sort(c->synonyms);
     return rc;
+}
+
+/* gazetteer = false leaves the default gazetteer out. */
+static arca_status read_gazetteer(lua_State *L, arca_config *c, char *err,
+                                  size_t errlen)
+{
+    int t = lua_getfield(L, -1, "gazetteer");
+    if (t != LUA_TNIL && t != LUA_TBOOLEAN) {
+        snprintf(err, errlen, "gazetteer: true or false, not %s",
+                 lua_typename(L, t));
+        return ARCA_EINVAL;
+    }
+    c->no_gazetteer = t == LUA_TBOOLEAN && !lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return ARCA_OK;
 }
 
 static arca_status read_import(lua_State *L, arca_config *c, char *err,
@@ -384,21 +399,29 @@ arca_status arca_config_load(const char *path, arca_config *out, char *err,
 
     memset(out, 0, sizeof *out);
     arca_status rc = run_config(path, &b, &L, err, errlen);
-    if (rc == ARCA_ENOTFOUND)
-        return ARCA_OK;                 /* no settings: the defaults */
-    if (rc)
+    if (rc && rc != ARCA_ENOTFOUND)
         return rc;
-    rc = read_import(L, out, msg, sizeof msg);
-    if (rc == ARCA_OK)
-        rc = read_fields(L, out, msg, sizeof msg);
-    if (rc == ARCA_OK)
-        rc = read_synonyms(L, out, msg, sizeof msg);
-    if (rc) {
-        name_error(path, msg, err, errlen);
-        arca_config_free(out);
+    rc = ARCA_OK;                       /* no config.lua: the defaults */
+    if (L != NULL) {
+        rc = read_import(L, out, msg, sizeof msg);
+        if (rc == ARCA_OK)
+            rc = read_fields(L, out, msg, sizeof msg);
+        if (rc == ARCA_OK)
+            rc = read_gazetteer(L, out, msg, sizeof msg);
+        if (rc == ARCA_OK)
+            rc = read_synonyms(L, out, msg, sizeof msg);
+        if (rc)
+            name_error(path, msg, err, errlen);
+        lua_close(L);
     }
-    lua_close(L);
-    return rc;
+    if (rc == ARCA_OK && !out->no_gazetteer)
+        rc = arca_gazetteer_add(&out->synonyms, err, errlen);
+    if (rc) {
+        arca_config_free(out);
+        return rc;
+    }
+    arca_synonyms_sort(out->synonyms);
+    return ARCA_OK;
 }
 
 void arca_config_free(arca_config *c)
