@@ -168,6 +168,9 @@ typedef struct arca_import_event {
     const char *warning;    /* imported, but something is worth knowing */
     size_t records;         /* records the file gave: 1, or a mailbox's
                                messages; 0 when not extracted */
+    double ms;              /* milliseconds from when a worker took the
+                               file (or the walk saw it, for a file that
+                               was not extracted) to its commit */
 } arca_import_event;
 
 typedef void (*arca_import_fn)(void *ctx, const arca_import_event *ev);
@@ -199,12 +202,38 @@ typedef struct arca_import_opts {
     arca_import_fn on_file; /* each file, once its outcome is committed */
     arca_progress_import_fn on_progress;
     void *ctx;
+    /* A catalogue manifest: a CSV whose header names its columns, one of
+     * them ("path" or "file") the file, relative to the manifest's folder
+     * or absolute, the others its fields (title, date, author, board,
+     * lang, tags (comma-separated), source, id; other names become extra
+     * fields).  NULL: none.  With no PATHS, its files are the import. */
+    const char *manifest;
+    const char *manifest_map;  /* "Titel=title,Datei=path": its headers
+                                  renamed to fields, or NULL */
+    /* Fields from the folders below each PATH: a pattern of components
+     * separated by slashes, matched against the path below PATH, the
+     * file's name included.  An upper-case word names a field taken from
+     * that component: BOARD, YEAR (the date, when nothing else gives
+     * one), AUTHOR, LANG, TAG (a tag), any other word lower-cased an
+     * extra field.  A star is any one component, two stars any number,
+     * other text must equal the component.  "BOARD" then "YEAR" then two
+     * stars gives the first folder's name as the board and the second's
+     * as the year.  A path that does not match gets no fields from it.
+     * NULL: none. */
+    const char *fields_from_path;
 } arca_import_opts;
 
 /*
  * Import the files and directories in PATHS (recursively).  A file
- * NAME.meta.json beside NAME gives that record's fields.  Re-running skips
- * unchanged files.  The import goes on past files that fail; each is
+ * NAME.meta.json beside NAME gives that record's fields.  A record's
+ * fields come from, the later winning field by field: its content (an
+ * HTML title, a PDF's author), opts->fields_from_path, the manifest's row
+ * of the file, its sidecar, then the config.lua hooks; a date from the
+ * path's YEAR gives way to a date in the content within that year too.
+ * A file the manifest lists that is not there is one ARCA_FAILED event
+ * naming the manifest's line.  The manifest itself, when among the files
+ * walked, is skipped.  Re-running skips unchanged files (a changed
+ * manifest row, path fields or sidecar count as a change).  The import goes on past files that fail; each is
  * reported to opts->on_file with the reason.  Return value: ARCA_OK when it
  * ran through (even if files failed), else the status that stopped it.
  */

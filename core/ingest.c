@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "arca-private.h"
+#include "manifest.h"
 
 #define DEFAULT_MAX_FILE ((uint64_t)256 << 20)
 #define DEFAULT_BATCH 500
@@ -31,6 +32,12 @@
 #define MAX_WALK_DEPTH 64
 #define MAX_ID 128
 #define SIDECAR_SUFFIX ".meta.json"
+/* The ledger row of the fields a file was given by its path and the
+ * manifest: this prefix and its canonical path (never an absolute path). */
+#define GIVEN_PREFIX "fields:"
+/* Components of a --fields-from-path pattern, and its "**"s. */
+#define MAX_PATTERN 32
+#define MAX_DEEP 2
 
 /* ---- A file's way through the pipeline ---- */
 
@@ -70,6 +77,15 @@ typedef struct job {
     char id[MAX_ID + 1];
     char date[11];
     char *title, *author, *board, *lang, *tags, *extra, *source;
+    int weak_date;           /* the date came from the path's YEAR */
+    /* Fields given from outside the file: by its path, by the manifest's
+     * row (named by given_src, "manifest.csv:12"); NULL when none. */
+    json_t *given_path, *given_man;
+    char *given_src;
+    int64_t given_size, given_hash;  /* their stamp in the ledger */
+    int given_prev;          /* the ledger has a stamp for the file */
+    int given_same;          /* ... and it is this one */
+    struct timespec t0;      /* when a worker took it, or the walk saw it */
     arca_xdoc **docs;
     /* A file of several records (an mailbox): each its own job, while
      * this one only archives the file and answers for it in the ledger. */
@@ -83,7 +99,19 @@ typedef struct pending {
     arca_outcome outcome;
     uint64_t bytes;
     size_t records;
+    struct timespec t0;
 } pending;
+
+/* A --fields-from-path pattern, compiled. */
+typedef enum pat_kind { PAT_LITERAL, PAT_ANY, PAT_DEEP, PAT_FIELD } pat_kind;
+typedef struct pat_comp {
+    pat_kind kind;
+    char *text;              /* the literal, or the field's name */
+} pat_comp;
+typedef struct pattern {
+    pat_comp c[MAX_PATTERN];
+    size_t n;
+} pattern;
 
 typedef struct importer {
     arca_db *db;
@@ -97,6 +125,9 @@ typedef struct importer {
     char collection_real[PATH_MAX];
     arca_import_summary sum;
     struct timespec t0;
+    arca_manifest *man;      /* opts->manifest, read; or NULL */
+    pattern pat;             /* opts->fields_from_path, compiled */
+    const char *root;        /* the PATH being walked */
 
     /* Queues. */
     pthread_mutex_t mu;
@@ -133,6 +164,9 @@ static void job_clear(job *j)
     free(j->tags);
     free(j->extra);
     free(j->source);
+    json_decref(j->given_path);
+    json_decref(j->given_man);
+    free(j->given_src);
     for (size_t i = 0; i < j->nkids; i++) {
         free(j->kids[i].name);
         free(j->kids[i].note);
@@ -345,30 +379,15 @@ static char *json_str_dup(json_t *v)
 }
 
 /*
- * Read the sidecar of job J into its fields.  Unknown keys become extra
- * fields.  A malformed sidecar fails the file: its fields were meant.
+ * The fields of the JSON object O, from SRC (a sidecar, a manifest's
+ * line, the path), into job J's: each one given replaces J's, unknown
+ * keys become extra fields.  A sidecar, a manifest row and the path's
+ * fields all come this way, so that they mean the same.  WEAK: a date
+ * given here gives way to one in the content (the path's YEAR).
  */
-static arca_status read_sidecar(job *j, json_t **extra)
+static arca_status apply_fields(job *j, json_t *o, const char *src,
+                                json_t *extra, int weak)
 {
-    char *data = NULL;
-    size_t len;
-    json_error_t jerr;
-    arca_status rc = arca_read_file(j->side, MAX_SIDECAR, &data, &len,
-                                    j->err, sizeof j->err);
-    if (rc)
-        return rc;
-    json_t *o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-    free(data);
-    if (!json_is_object(o)) {
-        if (o == NULL)
-            snprintf(j->err, sizeof j->err, "%s: line %d: %s", j->side,
-                     jerr.line, jerr.text);
-        else
-            snprintf(j->err, sizeof j->err, "%s: not a JSON object",
-                     j->side);
-        json_decref(o);
-        return ARCA_EFORMAT;
-    }
     const char *key;
     json_t *v;
     json_object_foreach(o, key, v) {
@@ -388,18 +407,20 @@ static arca_status read_sidecar(job *j, json_t **extra)
             free(j->lang);
             j->lang = lang_primary(json_string_value(v));
         } else if (strcmp(key, "date") == 0 || strcmp(key, "year") == 0) {
-            char *s = json_str_dup(v);
-            if (s == NULL || arca_date_norm(s, j->date) != 0)
+            char *s = json_str_dup(v), date[11];
+            if (s == NULL || arca_date_norm(s, date) != 0) {
                 snprintf(j->warn, sizeof j->warn, "%s: '%s' is not a date "
-                         "(YYYY, YYYY-MM or YYYY-MM-DD): ignored", j->side,
-                         key);
+                         "(YYYY, YYYY-MM or YYYY-MM-DD): ignored", src, key);
+            } else {
+                memcpy(j->date, date, sizeof date);
+                j->weak_date = weak;
+            }
             free(s);
         } else if (strcmp(key, "id") == 0) {
             const char *id = json_string_value(v);
             if (id == NULL || !id_valid(id)) {
                 snprintf(j->err, sizeof j->err, "%s: 'id' must be a string "
-                         "of 1 to %d bytes without '/'", j->side, MAX_ID);
-                json_decref(o);
+                         "of 1 to %d bytes without '/'", src, MAX_ID);
                 return ARCA_EINVAL;
             }
             snprintf(j->id, sizeof j->id, "%s", id);
@@ -427,11 +448,40 @@ static arca_status read_sidecar(job *j, json_t **extra)
             j->tags = json_dumps(tags, JSON_COMPACT);
             json_decref(tags);
         } else {
-            json_object_set(*extra, key, v);
+            json_object_set(extra, key, v);
         }
     }
-    json_decref(o);
     return ARCA_OK;
+}
+
+/*
+ * Read the sidecar of job J into its fields.  A malformed sidecar fails
+ * the file: its fields were meant.
+ */
+static arca_status read_sidecar(job *j, json_t *extra)
+{
+    char *data = NULL;
+    size_t len;
+    json_error_t jerr;
+    arca_status rc = arca_read_file(j->side, MAX_SIDECAR, &data, &len,
+                                    j->err, sizeof j->err);
+    if (rc)
+        return rc;
+    json_t *o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(data);
+    if (!json_is_object(o)) {
+        if (o == NULL)
+            snprintf(j->err, sizeof j->err, "%s: line %d: %s", j->side,
+                     jerr.line, jerr.text);
+        else
+            snprintf(j->err, sizeof j->err, "%s: not a JSON object",
+                     j->side);
+        rc = ARCA_EFORMAT;
+    } else {
+        rc = apply_fields(j, o, j->side, extra, 0);
+    }
+    json_decref(o);
+    return rc;
 }
 
 /* The fields neither the sidecar nor a hook gave: from the part and the
@@ -449,8 +499,11 @@ static void fill_defaults(job *j)
     }
     if (j->title == NULL)
         j->title = arca_strdup(po->x.title ? po->x.title : base_name(j->path));
-    if (j->date[0] == '\0' && po->x.date)
-        arca_date_norm(po->x.date, j->date);
+    char date[11];
+    if (po->x.date && arca_date_norm(po->x.date, date) == 0 &&
+        (j->date[0] == '\0' ||
+         (j->weak_date && strncmp(date, j->date, strlen(j->date)) == 0)))
+        memcpy(j->date, date, sizeof date);   /* more exact, same year */
     if (j->author == NULL)
         j->author = arca_strdup(po->x.author);
     if (j->lang == NULL)
@@ -869,10 +922,19 @@ static void process_job(importer *im, arca_detector *det, arca_hooks *hooks,
     size_t len = 0;
     json_t *extra = json_object();
 
-    j->rc = arca_read_file(j->path, im->max_file, &data, &len, j->err,
-                           sizeof j->err);
+    clock_gettime(CLOCK_MONOTONIC, &j->t0);
+    j->rc = extra ? ARCA_OK : ARCA_ENOMEM;
+    if (j->rc == ARCA_OK)
+        j->rc = arca_read_file(j->path, im->max_file, &data, &len, j->err,
+                               sizeof j->err);
+    /* The more specific source wins: the path, the manifest, the file's
+     * own sidecar. */
+    if (j->rc == ARCA_OK && j->given_path)
+        j->rc = apply_fields(j, j->given_path, "the path's fields", extra, 1);
+    if (j->rc == ARCA_OK && j->given_man)
+        j->rc = apply_fields(j, j->given_man, j->given_src, extra, 0);
     if (j->rc == ARCA_OK && j->side)
-        j->rc = read_sidecar(j, &extra);
+        j->rc = read_sidecar(j, extra);
     if (j->rc == ARCA_OK)
         j->rc = extract_bytes(im, det, hooks, j, data, len, extra, 1);
     free(data);
@@ -951,6 +1013,9 @@ static void pend(importer *im, const job *j, arca_outcome outcome)
     p->bytes = (uint64_t)j->st.st_size;
     p->records = outcome == ARCA_FAILED || j->part.mime[0] == '\0' ? 0
                  : j->nsubs ? j->nsubs : 1;
+    p->t0 = j->t0;
+    if (p->t0.tv_sec == 0 && p->t0.tv_nsec == 0)
+        clock_gettime(CLOCK_MONOTONIC, &p->t0);
 }
 
 /* Tell the caller what the last commit made certain. */
@@ -961,7 +1026,8 @@ static void flush_pending(importer *im)
         if (im->opts->on_file) {
             arca_import_event ev = {p->path, p->outcome, p->id, p->mime,
                                     p->charset, p->bytes, p->error,
-                                    p->warning, p->records};
+                                    p->warning, p->records,
+                                    elapsed(&p->t0) * 1000.0};
             im->opts->on_file(im->opts->ctx, &ev);
         }
         free(p->path);
@@ -999,6 +1065,9 @@ static int job_needs_ocr(const importer *im, const job *j)
 
 static arca_status ledger(importer *im, const job *j, const char *outcome)
 {
+    /* A path that is not there has no canonical name to keep a row by. */
+    if (j->real == NULL)
+        return ARCA_OK;
     arca_ledger e = {j->real, (int64_t)j->st.st_size,
                      (int64_t)j->st.st_mtim.tv_sec * 1000000000 +
                          j->st.st_mtim.tv_nsec,
@@ -1013,6 +1082,15 @@ static arca_status ledger(importer *im, const job *j, const char *outcome)
                              j->side_st.st_mtim.tv_nsec,
                          NULL, j->id[0] ? j->id : NULL, "sidecar", NULL, 0};
         rc = arca_catalog_ledger_put(c, im->run, &s);
+    }
+    if (rc == ARCA_OK && (j->given_size || j->given_prev)) {
+        char *key = NULL;
+        if (asprintf(&key, GIVEN_PREFIX "%s", j->real) < 0)
+            return arca_db_fail(im->db, ARCA_ENOMEM, "out of memory");
+        arca_ledger g = {key, j->given_size, j->given_hash, NULL,
+                         j->id[0] ? j->id : NULL, "sidecar", NULL, 0};
+        rc = arca_catalog_ledger_put(c, im->run, &g);
+        free(key);
     }
     if (rc)
         arca_db_fail(im->db, rc, "%s", arca_catalog_errmsg(c));
@@ -1273,7 +1351,7 @@ static int unchanged(importer *im, const job *j)
             strcmp(e.outcome, "unchanged") == 0) &&
            !(im->lim.ocr && e.needs_ocr);
     arca_ledger_clear(&e);
-    if (!same)
+    if (!same || !j->given_same)
         return 0;
     /* The sidecar must be as it was too, or absent as it was. */
     if (j->side_real) {
@@ -1300,6 +1378,263 @@ static int is_sidecar(const char *name)
     return n > k && strcmp(name + n - k, SIDECAR_SUFFIX) == 0;
 }
 
+static void report_skip(importer *im, const char *path, const char *why);
+
+/* ---- Fields given from outside the file ---- */
+
+static void pattern_free(pattern *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->c[i].text);
+    p->n = 0;
+}
+
+/* A field word: upper-case letters, digits and '_', a letter first. */
+static int field_word(const char *s, size_t n)
+{
+    if (n == 0 || s[0] < 'A' || s[0] > 'Z')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+/* Compile the --fields-from-path pattern SRC into P; ERR says why not. */
+static arca_status pattern_compile(const char *src, pattern *p, char *err,
+                                   size_t errlen)
+{
+    arca_status rc = ARCA_OK;
+    size_t deep = 0, fields = 0;
+    memset(p, 0, sizeof *p);
+    for (const char *s = src; *s;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n > 0) {
+            if (p->n == MAX_PATTERN) {
+                snprintf(err, errlen, "pattern '%s': more than %d "
+                         "components", src, MAX_PATTERN);
+                rc = ARCA_EINVAL;
+                goto out;
+            }
+            pat_comp *c = &p->c[p->n++];
+            if (n == 2 && strncmp(s, "**", 2) == 0) {
+                c->kind = PAT_DEEP;
+                deep++;
+            } else if (n == 1 && s[0] == '*') {
+                c->kind = PAT_ANY;
+            } else if (memchr(s, '*', n)) {
+                snprintf(err, errlen, "pattern '%s': '%.*s': a star is a "
+                         "whole component (* or **)", src, (int)n, s);
+                rc = ARCA_EINVAL;
+                goto out;
+            } else if (field_word(s, n)) {
+                c->kind = PAT_FIELD;
+                fields++;
+                if ((n == 3 && strncmp(s, "TAG", 3) == 0) ||
+                    (n == 4 && strncmp(s, "TAGS", 4) == 0))
+                    c->text = strdup("tags");
+                else if ((c->text = strndup(s, n)) != NULL)
+                    for (char *t = c->text; *t; t++)
+                        if (*t >= 'A' && *t <= 'Z')
+                            *t = (char)(*t + 32);
+            } else {
+                c->kind = PAT_LITERAL;
+                c->text = strndup(s, n);
+            }
+            if (c->kind != PAT_DEEP && c->kind != PAT_ANY && c->text == NULL) {
+                snprintf(err, errlen, "out of memory");
+                rc = ARCA_ENOMEM;
+                goto out;
+            }
+        }
+        s += n;
+        if (*s == '/')
+            s++;
+    }
+    if (deep > MAX_DEEP) {
+        snprintf(err, errlen, "pattern '%s': more than %d '**'", src,
+                 MAX_DEEP);
+        rc = ARCA_EINVAL;
+    } else if (fields == 0) {
+        snprintf(err, errlen, "pattern '%s' names no field: field names "
+                 "are upper-case words, as in BOARD/YEAR/**", src);
+        rc = ARCA_EINVAL;
+    }
+out:
+    if (rc)
+        pattern_free(p);
+    return rc;
+}
+
+/* Does P from component PI match COMP from CI?  CAP[k] gets the component
+ * that field k of P took. */
+static int pattern_match(const pattern *p, size_t pi, char **comp,
+                         size_t nc, size_t ci, size_t *cap)
+{
+    if (pi == p->n)
+        return ci == nc;
+    const pat_comp *k = &p->c[pi];
+    if (k->kind == PAT_DEEP) {
+        for (size_t at = ci; at <= nc; at++)
+            if (pattern_match(p, pi + 1, comp, nc, at, cap))
+                return 1;
+        return 0;
+    }
+    if (ci >= nc)
+        return 0;
+    if (k->kind == PAT_LITERAL && strcmp(k->text, comp[ci]) != 0)
+        return 0;
+    if (k->kind == PAT_FIELD) {
+        char date[11];
+        /* A YEAR that is no year is a path of another shape. */
+        if ((strcmp(k->text, "year") == 0 || strcmp(k->text, "date") == 0) &&
+            arca_date_norm(comp[ci], date) != 0)
+            return 0;
+        cap[pi] = ci;
+    }
+    return pattern_match(p, pi + 1, comp, nc, ci + 1, cap);
+}
+
+/* PATH below the PATH being walked ("News/2019/a.txt"). */
+static const char *below_root(const importer *im, const char *path)
+{
+    const char *root = im->root;
+    size_t n = root ? strlen(root) : 0;
+    while (n > 1 && root[n - 1] == '/')
+        n--;
+    if (root && strcmp(root, ".") == 0 && path[0] != '/') {
+        while (path[0] == '.' && path[1] == '/')
+            path += 2;
+        return path;
+    }
+    if (n > 0 && strncmp(path, root, n) == 0 && path[n] == '/') {
+        path += n;
+        while (*path == '/')
+            path++;
+        return path;
+    }
+    return base_name(path);
+}
+
+/* The fields J's path gives by the pattern, into *out (NULL: none). */
+static arca_status path_fields(const importer *im, const job *j, json_t **out)
+{
+    arca_status rc = ARCA_OK;
+    char *rel = strdup(below_root(im, j->path)), *comp[MAX_WALK_DEPTH + 2];
+    size_t nc = 0, cap[MAX_PATTERN];
+    arca_str tags = {0};
+    char *save = NULL;
+
+    *out = NULL;
+    if (rel == NULL)
+        return ARCA_ENOMEM;
+    for (char *t = strtok_r(rel, "/", &save); t && nc < MAX_WALK_DEPTH + 2;
+         t = strtok_r(NULL, "/", &save))
+        comp[nc++] = t;
+    if (!pattern_match(&im->pat, 0, comp, nc, 0, cap))
+        goto out;
+    json_t *o = json_object();
+    if (o == NULL) {
+        rc = ARCA_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < im->pat.n; i++) {
+        const pat_comp *k = &im->pat.c[i];
+        if (k->kind != PAT_FIELD)
+            continue;
+        if (strcmp(k->text, "tags") == 0)
+            arca_str_printf(&tags, "%s%s", tags.s ? "," : "", comp[cap[i]]);
+        else
+            json_object_set_new(o, k->text, json_string(comp[cap[i]]));
+    }
+    if (tags.s)
+        json_object_set_new(o, "tags", json_string(tags.s));
+    *out = o;
+out:
+    arca_str_free(&tags);
+    free(rel);
+    return rc;
+}
+
+/* The fields J's manifest row gives, into *out (NULL: not listed). */
+static arca_status manifest_fields(const importer *im, job *j, json_t **out)
+{
+    const arca_manifest_row *row = arca_manifest_find(im->man, j->real);
+    *out = NULL;
+    if (row == NULL)
+        return ARCA_OK;
+    json_t *o = json_object();
+    if (o == NULL || asprintf(&j->given_src, "%s:%llu",
+                              arca_manifest_name(im->man),
+                              (unsigned long long)row->line) < 0) {
+        j->given_src = NULL;
+        json_decref(o);
+        return ARCA_ENOMEM;
+    }
+    for (size_t i = 0; i < arca_manifest_ncols(im->man); i++) {
+        const char *name = arca_manifest_col(im->man, i);
+        if (name && row->values[i])
+            json_object_set_new(o, name, json_string(row->values[i]));
+    }
+    *out = o;
+    return ARCA_OK;
+}
+
+/*
+ * J's fields from its path and the manifest, and their stamp: whether
+ * they are what the ledger says the file was last given.
+ */
+static arca_status given_fields(importer *im, job *j)
+{
+    arca_status rc = ARCA_OK;
+    arca_str all = {0};
+    if (im->pat.n > 0)
+        rc = path_fields(im, j, &j->given_path);
+    if (rc == ARCA_OK && im->man)
+        rc = manifest_fields(im, j, &j->given_man);
+    if (rc)
+        return rc;
+    j->given_size = 0;
+    j->given_hash = 0;
+    if (j->given_path || j->given_man) {
+        char *a = j->given_path ? json_dumps(j->given_path, JSON_COMPACT |
+                                             JSON_SORT_KEYS) : NULL;
+        char *b = j->given_man ? json_dumps(j->given_man, JSON_COMPACT |
+                                            JSON_SORT_KEYS) : NULL;
+        arca_str_printf(&all, "path %s\nmanifest %s", a ? a : "{}",
+                        b ? b : "{}");
+        free(a);
+        free(b);
+        if (all.s == NULL)
+            return ARCA_ENOMEM;
+        arca_hex h;
+        arca_sha256_hex(all.s, all.len, h);
+        h[15] = '\0';
+        j->given_size = (int64_t)all.len;
+        j->given_hash = strtoll(h, NULL, 16);
+        arca_str_free(&all);
+    }
+    /* Compare with the stamp of the last import. */
+    j->given_prev = 0;
+    j->given_same = j->given_size == 0;
+    if (!im->opts->dry_run) {
+        char *key = NULL;
+        arca_ledger e = {0};
+        if (asprintf(&key, GIVEN_PREFIX "%s", j->real) < 0)
+            return ARCA_ENOMEM;
+        if (arca_catalog_ledger_get(im->db->catalog, key, &e) == ARCA_OK) {
+            j->given_prev = 1;
+            j->given_same = e.size == j->given_size &&
+                            e.mtime_ns == j->given_hash;
+            arca_ledger_clear(&e);
+        }
+        free(key);
+    }
+    return ARCA_OK;
+}
+
 static void import_file(importer *im, const char *path, const struct stat *st)
 {
     job *j = calloc(1, sizeof *j);
@@ -1316,10 +1651,23 @@ static void import_file(importer *im, const char *path, const struct stat *st)
         fail_now(im, j, ARCA_EIO);
         return;
     }
+    clock_gettime(CLOCK_MONOTONIC, &j->t0);
+    if (im->man && arca_manifest_real(im->man) &&
+        strcmp(j->real, arca_manifest_real(im->man)) == 0) {
+        report_skip(im, path, "the manifest: read for its fields, not "
+                    "imported");
+        job_free(j);
+        return;
+    }
     char side[PATH_MAX];
     if (find_sidecar(path, side, &j->side_st)) {
         j->side = strdup(side);
         j->side_real = realpath(side, NULL);
+    }
+    if (given_fields(im, j) != ARCA_OK) {
+        im->fatal = arca_db_fail(im->db, ARCA_ENOMEM, "out of memory");
+        job_free(j);
+        return;
     }
     if (!im->opts->dry_run && unchanged(im, j)) {
         im->sum.files++;
@@ -1510,8 +1858,47 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
         goto out;
     }
 
-    for (size_t i = 0; i < npaths && !im.fatal; i++)
+    if (opts->fields_from_path &&
+        (rc = pattern_compile(opts->fields_from_path, &im.pat, err,
+                              sizeof err)) != ARCA_OK) {
+        arca_db_fail(db, rc, "%s", err);
+        goto out;
+    }
+    if (opts->manifest &&
+        (rc = arca_manifest_load(opts->manifest, opts->manifest_map, NULL,
+                                 &im.man, err, sizeof err)) != ARCA_OK) {
+        arca_db_fail(db, rc, "%s", err);
+        goto out;
+    }
+    for (size_t i = 0; i < npaths && !im.fatal; i++) {
+        im.root = paths[i];
         walk(&im, paths[i], 0);
+    }
+    /* The manifest alone: its files are the import. */
+    im.root = im.man ? arca_manifest_dir(im.man) : NULL;
+    for (size_t i = 0; npaths == 0 && im.man &&
+                       i < arca_manifest_nrows(im.man) && !im.fatal; i++) {
+        const arca_manifest_row *row = arca_manifest_row_at(im.man, i);
+        if (row->real)
+            walk(&im, row->path, 0);
+    }
+    /* The files it lists that are not there. */
+    for (size_t i = 0; im.man && i < arca_manifest_nrows(im.man) &&
+                       !im.fatal; i++) {
+        const arca_manifest_row *row = arca_manifest_row_at(im.man, i);
+        if (row->real)
+            continue;
+        job *j = calloc(1, sizeof *j);
+        if (j == NULL || (j->path = strdup(row->path)) == NULL) {
+            free(j);
+            im.fatal = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(j->err, sizeof j->err, "listed in %s:%llu but not there: "
+                 "%s", arca_manifest_name(im.man),
+                 (unsigned long long)row->line, strerror(row->err));
+        fail_now(&im, j, ARCA_ENOTFOUND);
+    }
     while (im.inflight > 0)
         next_result(&im, 1);
 
@@ -1554,6 +1941,8 @@ out:
         free(im.pend[i].warning);
     }
     free(im.pend);
+    arca_manifest_free(im.man);
+    pattern_free(&im.pat);
     pthread_mutex_destroy(&im.mu);
     pthread_cond_destroy(&im.has_job);
     pthread_cond_destroy(&im.has_result);

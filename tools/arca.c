@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <signal.h>
@@ -256,7 +257,9 @@ typedef struct import_ui {
     json_t *errors, *warnings;
     struct timespec last;
     int drew;
-    FILE *log;
+    int log;                 /* --log FILE, or -1 */
+    const char *log_path;
+    int log_failed;          /* told once */
 } import_ui;
 
 static const char *outcome_name(arca_outcome o)
@@ -274,9 +277,55 @@ static void clear_progress(import_ui *ui)
     }
 }
 
+static json_t *string_or_null(const char *s)
+{
+    return s && s[0] ? json_string(s) : json_null();
+}
+
+/*
+ * One JSON line for the file of EV to the --log file, in one write(2),
+ * so that a killed import leaves whole lines only.
+ */
+static void log_line(import_ui *ui, const arca_import_event *ev)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "path", json_string(ev->path));
+    json_object_set_new(o, "outcome", json_string(outcome_name(ev->outcome)));
+    json_object_set_new(o, "id", string_or_null(ev->id));
+    json_object_set_new(o, "records", json_integer((json_int_t)ev->records));
+    json_object_set_new(o, "type", string_or_null(ev->mime));
+    json_object_set_new(o, "encoding", string_or_null(ev->charset));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)ev->bytes));
+    json_object_set_new(o, "ms", json_integer((json_int_t)(ev->ms + 0.5)));
+    json_object_set_new(o, "error", string_or_null(ev->error));
+    json_object_set_new(o, "warning", string_or_null(ev->warning));
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    size_t len = line ? strlen(line) : 0;
+    char *nl = line ? realloc(line, len + 2) : NULL;
+    ssize_t w = -1;
+    if (nl) {
+        line = nl;
+        line[len++] = '\n';
+        line[len] = '\0';
+        do
+            w = write(ui->log, line, len);
+        while (w < 0 && errno == EINTR);
+    }
+    if ((w < 0 || (size_t)w != len) && !ui->log_failed) {
+        ui->log_failed = 1;
+        clear_progress(ui);
+        errorf("%s: cannot write: %s", ui->log_path,
+               w < 0 ? strerror(errno) : "short write");
+    }
+    free(line);
+}
+
 static void on_file(void *ctx, const arca_import_event *ev)
 {
     import_ui *ui = ctx;
+    if (ui->log >= 0)
+        log_line(ui, ev);
     if (ev->outcome == ARCA_FAILED) {
         json_t *e = json_object();
         json_object_set_new(e, "path", json_string(ev->path));
@@ -346,9 +395,12 @@ static int cmd_import(cli *c, int argc, char **argv)
         {"ocr", no_argument, 0, 'O'},
         {"no-ocr", no_argument, 0, 'N'},
         {"ocr-langs", required_argument, 0, 'L'},
+        {"log", required_argument, 0, 'l'},
+        {"manifest-map", required_argument, 0, 'P'},
+        {"fields-from-path", required_argument, 0, 'F'},
         {0, 0, 0, 0}};
     arca_import_opts io = {0};
-    import_ui ui = {0};
+    import_ui ui = {.log = -1};
     int o, rc = 0;
     unsigned n;
     arca_db *db = NULL;
@@ -380,15 +432,32 @@ static int cmd_import(cli *c, int argc, char **argv)
             break;
         case 'q': ui.quiet = 1; break;
         case 'v': ui.verbose = 1; break;
-        case 'm':
-            errorf("--manifest: catalogue manifests are not supported yet");
-            return EXIT_FAILURE;
+        case 'm': io.manifest = optarg; break;
+        case 'P': io.manifest_map = optarg; break;
+        case 'F':
+            if (io.fields_from_path)
+                return usage_error("import", "--fields-from-path is given "
+                                   "once");
+            io.fields_from_path = optarg;
+            break;
+        case 'l': ui.log_path = optarg; break;
         default:
             return usage_error("import", "unknown option");
         }
     }
-    if (optind >= argc)
-        return usage_error("import", "import needs at least one path");
+    if (optind >= argc && io.manifest == NULL)
+        return usage_error("import", "import needs at least one path, or "
+                           "--manifest");
+    if (io.manifest_map && io.manifest == NULL)
+        return usage_error("import", "--manifest-map needs --manifest");
+    if (ui.log_path) {
+        ui.log = open(ui.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                      0644);
+        if (ui.log < 0) {
+            errorf("%s: cannot open: %s", ui.log_path, strerror(errno));
+            return EXIT_FAILURE;
+        }
+    }
     ui.json = c->json;
     ui.tty = isatty(2);
     ui.errors = json_array();
@@ -439,6 +508,10 @@ out:
     json_decref(ui.errors);
     json_decref(ui.warnings);
     arca_db_close(db);
+    if (ui.log >= 0 && close(ui.log) != 0 && !ui.log_failed) {
+        errorf("%s: cannot write: %s", ui.log_path, strerror(errno));
+        rc = EXIT_FAILURE;
+    }
     return rc;
 }
 
@@ -1049,6 +1122,11 @@ static int cmd_serve(cli *c, int argc, char **argv)
     return arca_serve(c->dir, argc, argv);
 }
 
+static int cmd_watch(cli *c, int argc, char **argv)
+{
+    return arca_watch(c->dir, argc, argv);
+}
+
 /* ---- help and dispatch ---- */
 
 static int cmd_help(cli *c, int argc, char **argv);
@@ -1071,9 +1149,32 @@ static const struct command commands[] = {
     {"import", cmd_import,
      "PATH... [--json] [--jobs N] [--dry-run] [--quiet] [--verbose] "
      "[--max-file-size BYTES] [--batch FILES] [--ocr|--no-ocr] "
-     "[--ocr-langs kor+eng]",
+     "[--ocr-langs kor+eng] [--log FILE.jsonl] "
+     "[--manifest FILE.csv [--manifest-map 'Header=field,...']] "
+     "[--fields-from-path 'BOARD/YEAR/**']\n"
+     "       arca import --manifest FILE.csv [OPTIONS]   "
+     "(the files it lists)",
      "import files and folders (NAME.meta.json sidecars give fields; "
-     "config.lua's import table gives defaults)"},
+     "config.lua's import table gives defaults).\n"
+     "  --log FILE        append one JSON line per file: path, outcome, id, "
+     "records,\n"
+     "                    type, encoding, bytes, ms, error, warning\n"
+     "  --manifest CSV    a catalogue: a header row, a column 'path' (or "
+     "'file') naming\n"
+     "                    each file (relative to the CSV's folder), the "
+     "others its\n"
+     "                    fields (title, date, author, board, lang, tags, "
+     "source, id,\n"
+     "                    any other name an extra field)\n"
+     "  --manifest-map M  rename its headers: 'Titel=title,Datei=path'\n"
+     "  --fields-from-path P  fields from folder names below each PATH: "
+     "upper-case\n"
+     "                    words name fields (BOARD YEAR AUTHOR LANG TAG, "
+     "others extra),\n"
+     "                    * is one folder or name, ** any number\n"
+     "  Precedence, field by field: the file's content < its path < the "
+     "manifest <\n"
+     "  its sidecar < config.lua hooks."},
     {"search", cmd_search,
      "QUERY [--json] [--limit N] [--offset K] [--sort relevance|date|oldest] "
      "[--facet year|board|type|lang|author|FIELD]... [--filter QUERY] [--all-parts]",
@@ -1101,6 +1202,9 @@ static const struct command commands[] = {
      "[--max-upload MIB]",
      "serve the search page and the JSON API over HTTP (--port 0: any free "
      "port)"},
+    {"watch", cmd_watch,
+     "DIR [--settle SECONDS] [--jobs N] [--ocr|--no-ocr] [--json] [--quiet]",
+     "import what lands in the folder DIR, as it lands, until stopped"},
     {"help", cmd_help, "[COMMAND]", "this help"},
     {"version", cmd_version, "", "print the version"},
 };

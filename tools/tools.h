@@ -66,4 +66,7 @@ unsigned arca_api_status(arca_status st);
 /* `arca serve` on the collection DIR; the exit status. */
 int arca_serve(const char *dir, int argc, char **argv);
 
+/* `arca watch` on the collection DIR (watch.c): the exit status. */
+int arca_watch(const char *dir, int argc, char **argv);
+
 #endif
