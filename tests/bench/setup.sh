@@ -1,36 +1,43 @@
 #!/bin/bash
 # tests/bench/setup.sh: prepare `make bench`.  Installs the Debian packages the
-# benchmark runs (omindex from xapian-omega, GNU time for peak RSS, and for
-# corpus B poppler-utils, whose pdftotext and pdfinfo omindex runs on each PDF;
-# unless BENCH_SERVE=0, wrk and curl for serve.sh)
-# and builds the corpora named in BENCH_CORPORA (default "A B") under
+# benchmark runs (omindex from xapian-omega, recollindex from recollcmd,
+# python3 for the SQLite FTS5 peer and recoll's filters, GNU time for peak
+# RSS, and for corpus B poppler-utils, whose pdftotext and pdfinfo omindex and
+# recoll run on each PDF; unless BENCH_SERVE=0, wrk and curl for serve.sh)
+# and builds the corpora named in BENCH_CORPORA (default "A B A10") under
 # $BENCH_DIR (default /tmp/arca-bench):
 #   corpus A: every gimp-help HTML page in English, Korean, Japanese,
 #             Simplified Chinese and Russian;
-#   corpus B: every fourth PDF, by sorted path, of four texlive *-doc packages.
+#   corpus B: every fourth PDF, by sorted path, of four texlive *-doc packages;
+#   corpus A10: corpus A ten times over, each copy's files ending in a comment
+#             of their own, so that no file is a duplicate of another.
 # The packages are downloaded and unpacked, never installed.  A second run
 # reuses the downloaded packages and a complete corpus.
 set -euo pipefail
 
 BENCH_DIR=${BENCH_DIR:-/tmp/arca-bench}
-BENCH_CORPORA=${BENCH_CORPORA:-A B}
+BENCH_CORPORA=${BENCH_CORPORA:-A B A10}
 LANGS="en ko ja zh_CN ru"
 PKGS_A=(gimp-help-en gimp-help-ko gimp-help-ja gimp-help-zh-cn gimp-help-ru)
 PKGS_B=(texlive-latex-recommended-doc texlive-latex-base-doc texlive-science-doc texlive-fonts-recommended-doc)
-TOOL_PKGS="xapian-omega time gzip"
+TOOL_PKGS="xapian-omega xapian-tools time gzip python3"
+# recollindex is a peer the benchmark can do without: run.sh reports it as
+# n/a when it is missing, so a failed install only warns.
+OPT_PKGS="recollcmd"
 export DEBIAN_FRONTEND=noninteractive
 
 die() { echo "bench setup: $*" >&2; exit 1; }
 
-want_a="" want_b=""
+want_a="" want_b="" want_a10=""
 for c in $BENCH_CORPORA; do
   case $c in
     A) want_a=1 ;;
     B) want_b=1 ;;
-    *) echo "bench setup: BENCH_CORPORA lists unknown corpus '$c' (known: A B)" >&2; exit 2 ;;
+    A10) want_a=1 want_a10=1 ;;  # built from corpus A
+    *) echo "bench setup: BENCH_CORPORA lists unknown corpus '$c' (known: A B A10)" >&2; exit 2 ;;
   esac
 done
-[ -n "$want_a$want_b" ] || { echo "bench setup: BENCH_CORPORA names no corpus (known: A B)" >&2; exit 2; }
+[ -n "$want_a$want_b" ] || { echo "bench setup: BENCH_CORPORA names no corpus (known: A B A10)" >&2; exit 2; }
 [ -n "$want_b" ] && TOOL_PKGS="$TOOL_PKGS poppler-utils"
 [ "${BENCH_SERVE:-1}" != 0 ] && TOOL_PKGS="$TOOL_PKGS wrk curl"
 
@@ -66,6 +73,22 @@ if [ -n "$missing" ]; then
     die "apt-get install failed for:$missing"
 fi
 command -v omindex >/dev/null 2>&1 || die "omindex is still missing after installing xapian-omega"
+missing=
+for p in $OPT_PKGS; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+    missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  if [ "$sudo" = none ]; then
+    echo "bench setup: not installing$missing (needs root or sudo); run.sh will report recollindex as n/a" >&2
+  else
+    echo "bench setup: installing:$missing" >&2
+    apt_update
+    # shellcheck disable=SC2086
+    $sudo apt-get install -y -q --no-install-recommends $missing ||
+      echo "bench setup: apt-get install failed for:$missing; run.sh will report recollindex as n/a" >&2
+  fi
+fi
 [ -x /usr/bin/time ] || die "/usr/bin/time is still missing after installing time"
 if [ "${BENCH_SERVE:-1}" != 0 ]; then
   for t in wrk curl; do
@@ -206,6 +229,49 @@ build_b() {
   printf '  %-28s %6d %12d\n' all "$files" "$bytes"
 }
 
+# Corpus A10: corpus A copied ten times into corpusA10/01 ... corpusA10/10,
+# each file of copy K ending in "<!-- arca bench A10 copy K -->", so that every
+# file differs from its nine twins and nothing can be deduplicated.  The stamp
+# records corpus A's stamp and what A10 holds.
+build_a10() {
+  local from stats
+  from="$(tr '\n' ' ' < corpusA.stamp)copy-comment-v1"
+  if [ -d corpusA10 ] && [ -s corpusA10.stamp ] &&
+     [ "$(sed -n 's/^from: //p' corpusA10.stamp)" = "$from" ]; then
+    stats=$(sed -n 's/^stats: //p' corpusA10.stamp)
+    if [ "$stats" = "$(corpus_stats corpusA10)" ]; then
+      echo "bench setup: reusing corpus A10 in $BENCH_DIR/corpusA10 (${stats% *} files, ${stats#* } bytes)"
+      return 0
+    fi
+  fi
+  echo "bench setup: building corpus A10 (corpus A ten times, each copy's files changed)" >&2
+  rm -rf corpusA10.new corpusA10.stamp
+  mkdir -p corpusA10.new
+  (cd corpusA && find . -type f -print0 | LC_ALL=C sort -z) | perl -e '
+    use strict; use File::Path qw(make_path);
+    local $/ = "\0";
+    my @files = map { chomp; s{^\./}{}; $_ } <STDIN>;
+    for my $k (1 .. 10) {
+      my $dir = sprintf "corpusA10.new/%02d", $k;
+      for my $f (@files) {
+        open my $in, "<:raw", "corpusA/$f" or die "corpusA/$f: $!\n";
+        my $data = do { local $/; <$in> };
+        close $in;
+        (my $d = "$dir/$f") =~ s{/[^/]*$}{};
+        make_path($d);
+        open my $out, ">:raw", "$dir/$f" or die "$dir/$f: $!\n";
+        print $out $data, "\n<!-- arca bench A10 copy $k -->\n" or die "$dir/$f: $!\n";
+        close $out or die "$dir/$f: $!\n";
+      }
+    }' || die "cannot build corpus A10"
+  rm -rf corpusA10
+  mv corpusA10.new corpusA10
+  printf 'from: %s\nstats: %s\n' "$from" "$(corpus_stats corpusA10)" > corpusA10.stamp
+  read -r files bytes < <(corpus_stats corpusA10)
+  echo "bench setup: corpus A10 in $BENCH_DIR/corpusA10: $files files, $bytes bytes"
+}
+
 [ -n "$want_a" ] && build_a
 [ -n "$want_b" ] && build_b
+[ -n "$want_a10" ] && build_a10
 exit 0
