@@ -27,6 +27,8 @@ LUA
 
 "$ARCA" -C "$C" serve --port 0 --token-file "$TMP/token" --max-upload 1 >/dev/null 2>"$TMP/serve.log" &
 pid=$!
+# A test that stops early must not leave the server running.
+trap 'kill "$pid" 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do
     grep -q serving "$TMP/serve.log" && break
     sleep 0.1

@@ -41,6 +41,8 @@ is "$?" 1 "a folder that is not there: status 1"
 
 "$ARCA" -C "$C" watch "$D" --settle 1 --no-ocr >"$TMP/watch.out" 2>"$TMP/watch.log" &
 pid=$!
+# A test that stops early must not leave watch running.
+trap 'kill "$pid" 2>/dev/null; rm -rf "$TMP"' EXIT
 ok "it says what it watches" within "$T" logged "^arca: watching $D for $C"
 ok "a file there before the start is imported" within "$T" found aardvark
 
