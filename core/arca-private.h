@@ -117,8 +117,8 @@ arca_status arca_config_load(const char *path, arca_config *out, char *err,
 void arca_config_free(arca_config *c);
 
 /*
- * The import hooks of config.lua (on_extract, on_record): one set per
- * extraction thread.  *out is NULL when config.lua defines none.
+ * The import hooks of config.lua (on_extract, on_record, on_folder): one
+ * set per extraction thread, and one for the walk.  *out is NULL when config.lua defines none.
  */
 typedef struct arca_hooks arca_hooks;
 arca_status arca_hooks_open(const char *path, arca_hooks **out, char *err,
@@ -140,6 +140,19 @@ arca_status arca_hooks_extract(arca_hooks *h, arca_hook_doc *d, char *err,
                                size_t errlen);
 arca_status arca_hooks_record(arca_hooks *h, arca_hook_doc *d, char *err,
                               size_t errlen);
+/* 1 if H has on_folder. */
+int arca_hooks_have_folder(const arca_hooks *h);
+/*
+ * Call on_folder(folder) for the folder PATH holding FILES (names below
+ * it).  *IS_RECORD 0: it returned nil or false, its files are imported
+ * one by one.  1: the folder is one record; *BODY (malloc'd, or NULL) is
+ * the file it named as the body, and D (zeroed by the caller) holds the
+ * fields it gave.
+ */
+arca_status arca_hooks_folder(arca_hooks *h, const char *path,
+                              const char *const *files, size_t n,
+                              int *is_record, char **body, arca_hook_doc *d,
+                              char *err, size_t errlen);
 /* Read a whole file into a malloc'd buffer (NUL added, not counted). */
 arca_status arca_read_file(const char *path, uint64_t max, char **data,
                            size_t *len, char *err, size_t errlen);

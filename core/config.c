@@ -23,6 +23,7 @@
  * import hooks and are left to them.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -437,14 +438,15 @@ void arca_config_free(arca_config *c)
  * on_extract(mime, doc) and on_record(rec), functions of the table
  * config.lua returns, run by each extraction thread in a Lua state of
  * its own (the same bare libraries), each call within its own budget of
- * instructions.  What a hook leaves in the table it was given is taken
+ * instructions; on_folder(folder) likewise, by the import's walk.  What a hook leaves in the table it was given is taken
  * back: title, author, date, board, lang, tags (an array, or a string
  * of comma-separated tags) and fields (name -> string or number).
  */
 struct arca_hooks {
     lua_State *L;
     struct budget b;
-    int on_extract, on_record;      /* registry references, or LUA_NOREF */
+    int on_extract, on_record, on_folder;  /* registry references, or
+                                              LUA_NOREF */
 };
 
 void arca_hooks_close(arca_hooks *h)
@@ -459,7 +461,8 @@ void arca_hooks_close(arca_hooks *h)
 arca_status arca_hooks_open(const char *path, arca_hooks **out, char *err,
                             size_t errlen)
 {
-    static const char *const names[] = {"on_extract", "on_record"};
+    static const char *const names[] = {"on_extract", "on_record",
+                                        "on_folder"};
     arca_status rc = ARCA_OK;
     arca_hooks *h = calloc(1, sizeof *h);
 
@@ -468,10 +471,11 @@ arca_status arca_hooks_open(const char *path, arca_hooks **out, char *err,
         snprintf(err, errlen, "%s: out of memory", path);
         return ARCA_ENOMEM;
     }
+    int *refs[] = {&h->on_extract, &h->on_record, &h->on_folder};
     h->b.max = HOOKS_MAX_MEMORY;
-    h->on_extract = h->on_record = LUA_NOREF;
+    h->on_extract = h->on_record = h->on_folder = LUA_NOREF;
     rc = run_config(path, &h->b, &h->L, err, errlen);
-    for (int i = 0; rc == ARCA_OK && i < 2; i++) {
+    for (int i = 0; rc == ARCA_OK && i < 3; i++) {
         lua_getfield(h->L, -1, names[i]);
         if (lua_isnil(h->L, -1)) {
             lua_pop(h->L, 1);
@@ -480,18 +484,23 @@ arca_status arca_hooks_open(const char *path, arca_hooks **out, char *err,
                      names[i], luaL_typename(h->L, -1));
             rc = ARCA_EINVAL;
         } else {
-            *(i == 0 ? &h->on_extract : &h->on_record) =
-                luaL_ref(h->L, LUA_REGISTRYINDEX);
+            *refs[i] = luaL_ref(h->L, LUA_REGISTRYINDEX);
         }
     }
     if (rc == ARCA_OK && (h->on_extract != LUA_NOREF ||
-                          h->on_record != LUA_NOREF)) {
+                          h->on_record != LUA_NOREF ||
+                          h->on_folder != LUA_NOREF)) {
         lua_settop(h->L, 0);
         *out = h;
         return ARCA_OK;
     }
     arca_hooks_close(h);
     return rc == ARCA_ENOTFOUND ? ARCA_OK : rc;
+}
+
+int arca_hooks_have_folder(const arca_hooks *h)
+{
+    return h != NULL && h->on_folder != LUA_NOREF;
 }
 
 static void set_str_field(lua_State *L, const char *k, const char *v)
@@ -640,13 +649,35 @@ static int take_fields(lua_State *L, json_t **fields, char *err,
     return 0;
 }
 
+/* The fields of the table on top of H's stack back into D (a hook's
+ * error names NAME); the stack is emptied. */
+static arca_status take_doc(arca_hooks *h, const char *name,
+                            arca_hook_doc *d, char *err, size_t errlen)
+{
+    lua_State *L = h->L;
+    char msg[400] = "";
+    if (take_str(L, "title", &d->title, msg, sizeof msg) ||
+        take_str(L, "author", &d->author, msg, sizeof msg) ||
+        take_str(L, "date", &d->date, msg, sizeof msg) ||
+        take_str(L, "board", &d->board, msg, sizeof msg) ||
+        take_str(L, "lang", &d->lang, msg, sizeof msg) ||
+        take_tags(L, &d->tags, msg, sizeof msg) ||
+        take_fields(L, &d->fields, msg, sizeof msg)) {
+        snprintf(err, errlen, "%s: %s", name, msg);
+        lua_settop(L, 0);
+        return ARCA_EINVAL;
+    }
+    lua_settop(L, 0);
+    lua_gc(L, LUA_GCCOLLECT);
+    return ARCA_OK;
+}
+
 /* Call hook REF with D as its table (after ARG1, when given). */
 static arca_status call_hook(arca_hooks *h, int ref, const char *name,
                              const char *arg1, arca_hook_doc *d, char *err,
                              size_t errlen)
 {
     lua_State *L = h->L;
-    char msg[400] = "";
     lua_settop(L, 0);
     h->b.steps = 0;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
@@ -691,20 +722,7 @@ static arca_status call_hook(arca_hooks *h, int ref, const char *name,
     if (lua_istable(L, -1))
         lua_replace(L, 1);
     lua_settop(L, 1);
-    if (take_str(L, "title", &d->title, msg, sizeof msg) ||
-        take_str(L, "author", &d->author, msg, sizeof msg) ||
-        take_str(L, "date", &d->date, msg, sizeof msg) ||
-        take_str(L, "board", &d->board, msg, sizeof msg) ||
-        take_str(L, "lang", &d->lang, msg, sizeof msg) ||
-        take_tags(L, &d->tags, msg, sizeof msg) ||
-        take_fields(L, &d->fields, msg, sizeof msg)) {
-        snprintf(err, errlen, "%s: %s", name, msg);
-        lua_settop(L, 0);
-        return ARCA_EINVAL;
-    }
-    lua_settop(L, 0);
-    lua_gc(L, LUA_GCCOLLECT);
-    return ARCA_OK;
+    return take_doc(h, name, d, err, errlen);
 }
 
 arca_status arca_hooks_extract(arca_hooks *h, arca_hook_doc *d, char *err,
@@ -722,4 +740,68 @@ arca_status arca_hooks_record(arca_hooks *h, arca_hook_doc *d, char *err,
     if (h == NULL || h->on_record == LUA_NOREF)
         return ARCA_OK;
     return call_hook(h, h->on_record, "on_record", NULL, d, err, errlen);
+}
+
+arca_status arca_hooks_folder(arca_hooks *h, const char *path,
+                              const char *const *files, size_t n,
+                              int *is_record, char **body, arca_hook_doc *d,
+                              char *err, size_t errlen)
+{
+    *is_record = 0;
+    *body = NULL;
+    if (h == NULL || h->on_folder == LUA_NOREF)
+        return ARCA_OK;
+    lua_State *L = h->L;
+    lua_settop(L, 0);
+    h->b.steps = 0;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->on_folder);
+    lua_newtable(L);
+    set_str_field(L, "path", path);
+    const char *base = strrchr(path, '/');
+    set_str_field(L, "name", base ? base + 1 : path);
+    lua_createtable(L, n > INT_MAX ? INT_MAX : (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, files[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "files");
+    int r = lua_pcall(L, 1, 1, 0);
+    if (r != LUA_OK) {
+        snprintf(err, errlen, "on_folder: %s",
+                 r == LUA_ERRMEM ? "out of its memory (64 MiB)"
+                 : lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+        lua_settop(L, 0);
+        return ARCA_EINVAL;
+    }
+    int t = lua_type(L, -1);
+    if (t == LUA_TNIL || (t == LUA_TBOOLEAN && !lua_toboolean(L, -1))) {
+        lua_settop(L, 0);
+        return ARCA_OK;
+    }
+    if (t == LUA_TBOOLEAN) {
+        lua_settop(L, 0);
+        *is_record = 1;
+        return ARCA_OK;
+    }
+    if (t != LUA_TTABLE) {
+        snprintf(err, errlen, "on_folder returned %s: give nil or false "
+                 "(import its files one by one), true, or a table of the "
+                 "record's fields", luaL_typename(L, -1));
+        lua_settop(L, 0);
+        return ARCA_EINVAL;
+    }
+    char msg[400] = "";
+    if (take_str(L, "body", body, msg, sizeof msg)) {
+        snprintf(err, errlen, "on_folder: %s", msg);
+        lua_settop(L, 0);
+        return ARCA_EINVAL;
+    }
+    arca_status rc = take_doc(h, "on_folder", d, err, errlen);
+    if (rc) {
+        free(*body);
+        *body = NULL;
+        return rc;
+    }
+    *is_record = 1;
+    return ARCA_OK;
 }

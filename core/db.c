@@ -45,6 +45,15 @@ static const char config_template[] =
     "  -- on_record = function(rec)\n"
     "  --   if rec.title:find(\"Gyeongju\") then table.insert(rec.tags, \"gyeongju\") end\n"
     "  -- end,\n"
+    "  -- on_folder(folder) decides whether a folder (folder.path,\n"
+    "  -- folder.name, folder.files) is one record with attachments:\n"
+    "  -- return true or a table of fields (body = the file of its text),\n"
+    "  -- nil to import its files one by one.\n"
+    "  -- on_folder = function(folder)\n"
+    "  --   for _, f in ipairs(folder.files) do\n"
+    "  --     if f == \"index.txt\" then return { board = \"News\" } end\n"
+    "  --   end\n"
+    "  -- end,\n"
     "}\n";
 
 arca_status arca_db_fail(arca_db *db, arca_status st, const char *fmt, ...)

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,6 +92,14 @@ typedef struct job {
      * this one only archives the file and answers for it in the ledger. */
     struct job *subs;
     size_t nsubs;
+    /* A folder imported as one record: PATH is the folder, BODY the file
+     * (below it) whose text is the record's body, FILES the others, its
+     * attachments; FOLDER_FIELDS what on_folder gave, or NULL. */
+    int is_folder;
+    char *body;
+    char **files;
+    size_t nfiles;
+    json_t *folder_fields;
 } job;
 
 /* Outcomes waiting for their batch to commit. */
@@ -127,6 +136,7 @@ typedef struct importer {
     struct timespec t0;
     arca_manifest *man;      /* opts->manifest, read; or NULL */
     pattern pat;             /* opts->fields_from_path, compiled */
+    arca_hooks *walk_hooks;  /* config.lua's, when it has on_folder */
     const char *root;        /* the PATH being walked */
 
     /* Queues. */
@@ -181,6 +191,11 @@ static void job_clear(job *j)
     for (size_t i = 0; i < j->nsubs; i++)
         job_clear(&j->subs[i]);
     free(j->subs);
+    free(j->body);
+    for (size_t i = 0; i < j->nfiles; i++)
+        free(j->files[i]);
+    free(j->files);
+    json_decref(j->folder_fields);
 }
 
 static void job_free(job *j)
@@ -203,6 +218,12 @@ static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
+}
+
+/* The name J's content is detected by: its file's, or its body's. */
+static const char *job_name(const job *j)
+{
+    return base_name(j->body ? j->body : j->path);
 }
 
 /* ---- Extraction: detect, decode, extract one part ---- */
@@ -424,6 +445,8 @@ static arca_status apply_fields(job *j, json_t *o, const char *src,
                 return ARCA_EINVAL;
             }
             snprintf(j->id, sizeof j->id, "%s", id);
+        } else if (j->is_folder && strcmp(key, "body") == 0) {
+            continue;           /* the walk has chosen the body by it */
         } else if (strcmp(key, "tags") == 0) {
             json_t *tags = json_array();
             if (json_is_array(v)) {
@@ -538,6 +561,7 @@ static arca_status build_record(job *j, json_t *extra)
     j->rec.extra = j->extra;
     arca_cat_part *p = &j->rec.parts[0];
     p->seq = 0;
+    p->name = j->body;
     p->mime = po->mime;
     p->charset = po->charset[0] ? po->charset : NULL;
     p->lang = NULL;
@@ -768,6 +792,33 @@ static arca_status run_hook(arca_hooks *h, job *j, json_t *extra,
     return hook_back(j, extra, &d, record ? "on_record" : "on_extract");
 }
 
+/*
+ * The files of J's folder, but its body, become its parts in name order,
+ * each read when its turn comes.  One that cannot be read is kept as a
+ * part with the reason, as a damaged member of a zip is.
+ */
+static arca_status expand_folder(importer *im, arca_detector *det, job *j)
+{
+    arca_status rc = ARCA_OK;
+    for (size_t i = 0; i < j->nfiles && rc == ARCA_OK; i++) {
+        char path[PATH_MAX], err[300] = "";
+        char *data = NULL;
+        size_t len = 0;
+        arca_child c = {j->files[i], NULL, 0, NULL};
+        if (snprintf(path, sizeof path, "%s/%s", j->path, j->files[i]) >=
+            (int)sizeof path)
+            snprintf(err, sizeof err, "path too long");
+        else if (arca_read_file(path, im->max_file, &data, &len, err,
+                                sizeof err) == ARCA_OK)
+            c.data = (unsigned char *)data, c.len = len;
+        if (c.data == NULL)
+            c.note = err;
+        rc = expand_children(im, det, j, &c, 1, "", 1);
+        free(c.data);
+    }
+    return rc;
+}
+
 /* Records taken from one file of several (messages of a mailbox). */
 #define MAX_SUBS 10000
 
@@ -849,7 +900,7 @@ static arca_status extract_bytes(importer *im, arca_detector *det,
                                  const char *data, size_t len,
                                  json_t *extra, int top)
 {
-    arca_status rc = extract_part(det, base_name(j->path), data, len,
+    arca_status rc = extract_part(det, job_name(j), data, len,
                                   &im->lim, &j->part, j->err, sizeof j->err,
                                   j->warn, sizeof j->warn);
     if (rc == ARCA_EFORMAT || rc == ARCA_EUNSUPPORTED || rc == ARCA_ELIMIT) {
@@ -876,13 +927,16 @@ static arca_status extract_bytes(importer *im, arca_detector *det,
     size_t n;
     arca_child *cs = take_children(&j->part.x, &n);
     const struct arca_indexer *ix = arca_indexer_find(j->part.mime);
-    if (top && n > 0 && ix && (ix->flags & ARCA_IX_RECORDS)) {
+    if (top && n > 0 && ix && (ix->flags & ARCA_IX_RECORDS) &&
+        !j->is_folder) {
         rc = split_records(im, det, hooks, j, cs, n, extra);
         free_children(cs, n);
         return rc;
     }
     rc = expand_children(im, det, j, cs, n, "", 1);
     free_children(cs, n);
+    if (rc == ARCA_OK && top && j->is_folder)
+        rc = expand_folder(im, det, j);
     if (rc == ARCA_OK && hooks)
         rc = run_hook(hooks, j, extra, data, len, 0);
     if (rc == ARCA_OK)
@@ -924,9 +978,16 @@ static void process_job(importer *im, arca_detector *det, arca_hooks *hooks,
 
     clock_gettime(CLOCK_MONOTONIC, &j->t0);
     j->rc = extra ? ARCA_OK : ARCA_ENOMEM;
+    char body[PATH_MAX];
+    if (j->rc == ARCA_OK && j->is_folder &&
+        snprintf(body, sizeof body, "%s/%s", j->path, j->body) >=
+            (int)sizeof body) {
+        snprintf(j->err, sizeof j->err, "%s: path too long", j->body);
+        j->rc = ARCA_ELIMIT;
+    }
     if (j->rc == ARCA_OK)
-        j->rc = arca_read_file(j->path, im->max_file, &data, &len, j->err,
-                               sizeof j->err);
+        j->rc = arca_read_file(j->is_folder ? body : j->path, im->max_file,
+                               &data, &len, j->err, sizeof j->err);
     /* The more specific source wins: the path, the manifest, the file's
      * own sidecar. */
     if (j->rc == ARCA_OK && j->given_path)
@@ -935,6 +996,8 @@ static void process_job(importer *im, arca_detector *det, arca_hooks *hooks,
         j->rc = apply_fields(j, j->given_man, j->given_src, extra, 0);
     if (j->rc == ARCA_OK && j->side)
         j->rc = read_sidecar(j, extra);
+    if (j->rc == ARCA_OK && j->folder_fields)
+        j->rc = apply_fields(j, j->folder_fields, "on_folder", extra, 0);
     if (j->rc == ARCA_OK)
         j->rc = extract_bytes(im, det, hooks, j, data, len, extra, 1);
     free(data);
@@ -1635,6 +1698,40 @@ static arca_status given_fields(importer *im, job *j)
     return ARCA_OK;
 }
 
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* J, its file named and stamped, into the pipeline, or skipped when the
+ * ledger has it as it is. */
+static void enqueue(importer *im, job *j)
+{
+    if (given_fields(im, j) != ARCA_OK) {
+        im->fatal = arca_db_fail(im->db, ARCA_ENOMEM, "out of memory");
+        job_free(j);
+        return;
+    }
+    if (!im->opts->dry_run && unchanged(im, j)) {
+        im->sum.files++;
+        im->sum.unchanged++;
+        im->sum.skipped++;
+        snprintf(j->part.mime, sizeof j->part.mime, "%s", "");
+        arca_ledger e = {0};
+        if (arca_catalog_ledger_get(im->db->catalog, j->real, &e) == ARCA_OK &&
+            e.record)
+            snprintf(j->id, sizeof j->id, "%s", e.record);
+        arca_ledger_clear(&e);
+        pend(im, j, ARCA_UNCHANGED);
+        if (im->opts->on_progress)
+            im->opts->on_progress(im->opts->ctx, &im->sum, j->path);
+        job_free(j);
+        return;
+    }
+    im->sum.files++;
+    submit(im, j);
+}
+
 static void import_file(importer *im, const char *path, const struct stat *st)
 {
     job *j = calloc(1, sizeof *j);
@@ -1664,34 +1761,301 @@ static void import_file(importer *im, const char *path, const struct stat *st)
         j->side = strdup(side);
         j->side_real = realpath(side, NULL);
     }
-    if (given_fields(im, j) != ARCA_OK) {
-        im->fatal = arca_db_fail(im->db, ARCA_ENOMEM, "out of memory");
-        job_free(j);
-        return;
-    }
-    if (!im->opts->dry_run && unchanged(im, j)) {
-        im->sum.files++;
-        im->sum.unchanged++;
-        im->sum.skipped++;
-        snprintf(j->part.mime, sizeof j->part.mime, "%s", "");
-        arca_ledger e = {0};
-        if (arca_catalog_ledger_get(im->db->catalog, j->real, &e) == ARCA_OK &&
-            e.record)
-            snprintf(j->id, sizeof j->id, "%s", e.record);
-        arca_ledger_clear(&e);
-        pend(im, j, ARCA_UNCHANGED);
-        if (im->opts->on_progress)
-            im->opts->on_progress(im->opts->ctx, &im->sum, j->path);
-        job_free(j);
-        return;
-    }
-    im->sum.files++;
-    submit(im, j);
+    enqueue(im, j);
 }
 
-static int by_name(const struct dirent **a, const struct dirent **b)
+/* ---- Folders as records ---- */
+
+/* Folders inside a folder record, and its files. */
+#define MAX_FOLDER_DEPTH 8
+#define MAX_FOLDER_FILES MAX_KIDS
+
+/* The files below a folder, by their names below it. */
+typedef struct flist {
+    char **v;
+    size_t n, cap;
+    uint64_t bytes;          /* their sizes' sum */
+    uint64_t stamp;          /* a hash of their names, sizes and times */
+    const char *over;        /* why some were left out, or NULL */
+} flist;
+
+static void flist_free(flist *fl)
 {
-    return strcmp((*a)->d_name, (*b)->d_name);
+    for (size_t i = 0; i < fl->n; i++)
+        free(fl->v[i]);
+    free(fl->v);
+    memset(fl, 0, sizeof *fl);
+}
+
+static void stamp_add(uint64_t *h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        *h ^= b[i];
+        *h *= 0x100000001b3ull;     /* FNV-1a */
+    }
+}
+
+/*
+ * The files below DIR (REL from the folder record's top) into FL, in
+ * name order, sidecars left out.  Links to files are followed, links to
+ * folders are not, as in the walk.  -1 on a folder that cannot be read.
+ */
+static int list_folder(const char *dir, const char *rel, int depth, flist *fl)
+{
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, by_name);
+    if (n < 0)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        char path[PATH_MAX], sub[PATH_MAX];
+        struct stat st;
+        if (rc || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+            is_sidecar(name))
+            goto next;
+        if (snprintf(path, sizeof path, "%s/%s", dir, name) >=
+                (int)sizeof path ||
+            snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "",
+                     name) >= (int)sizeof sub) {
+            fl->over = "a path too long was left out";
+            goto next;
+        }
+        if (lstat(path, &st) < 0)
+            goto next;
+        if (S_ISLNK(st.st_mode) && (stat(path, &st) < 0 ||
+                                    !S_ISREG(st.st_mode)))
+            goto next;
+        if (S_ISDIR(st.st_mode)) {
+            if (depth + 1 >= MAX_FOLDER_DEPTH)
+                fl->over = "folders nested deeper than 8 were left out";
+            else if (list_folder(path, sub, depth + 1, fl) < 0)
+                rc = -1;
+            goto next;
+        }
+        if (!S_ISREG(st.st_mode))
+            goto next;
+        if (fl->n >= MAX_FOLDER_FILES) {
+            fl->over = "more than 10000 files: the rest were left out";
+            goto next;
+        }
+        if (fl->n == fl->cap) {
+            size_t cap = fl->cap ? fl->cap * 2 : 16;
+            char **v = realloc(fl->v, cap * sizeof *v);
+            if (v == NULL) {
+                rc = -1;
+                goto next;
+            }
+            fl->v = v;
+            fl->cap = cap;
+        }
+        if ((fl->v[fl->n] = strdup(sub)) == NULL) {
+            rc = -1;
+            goto next;
+        }
+        fl->n++;
+        fl->bytes += (uint64_t)st.st_size;
+        int64_t t = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+                    st.st_mtim.tv_nsec;
+        stamp_add(&fl->stamp, sub, strlen(sub) + 1);
+        stamp_add(&fl->stamp, &st.st_size, sizeof st.st_size);
+        stamp_add(&fl->stamp, &t, sizeof t);
+    next:
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* 1 if NAME (no folder) is STEM with some extension, case aside. */
+static int stem_is(const char *name, const char *stem)
+{
+    size_t n = strlen(stem);
+    return strncasecmp(name, stem, n) == 0 &&
+           (name[n] == '\0' || name[n] == '.');
+}
+
+/*
+ * The body of a folder record that names none: a top-level file named
+ * index, body, post or content (any extension); else its first text or
+ * HTML file; else its first file.
+ */
+static size_t pick_body(const flist *fl)
+{
+    static const char *const stems[] = {"index", "body", "post", "content"};
+    static const char *const exts[] = {".txt", ".html", ".htm", ".md",
+                                       ".xhtml", ".eml"};
+    for (size_t s = 0; s < sizeof stems / sizeof *stems; s++)
+        for (size_t i = 0; i < fl->n; i++)
+            if (!strchr(fl->v[i], '/') && stem_is(fl->v[i], stems[s]))
+                return i;
+    for (size_t i = 0; i < fl->n; i++) {
+        const char *dot = strrchr(fl->v[i], '.');
+        for (size_t e = 0; dot && !strchr(fl->v[i], '/') &&
+                           e < sizeof exts / sizeof *exts; e++)
+            if (strcasecmp(dot, exts[e]) == 0)
+                return i;
+    }
+    for (size_t i = 0; i < fl->n; i++)
+        if (!strchr(fl->v[i], '/'))
+            return i;
+    return 0;
+}
+
+/* The "body" a folder's sidecar SIDE names, or NULL (errors in the
+ * sidecar are told when it is read for its fields). */
+static char *sidecar_body(const char *side)
+{
+    char *data = NULL, err[64];
+    size_t len;
+    if (arca_read_file(side, MAX_SIDECAR, &data, &len, err, sizeof err))
+        return NULL;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    free(data);
+    char *body = json_str_dup(json_object_get(o, "body"));
+    json_decref(o);
+    return body;
+}
+
+/* What on_folder gave in D, as the fields of a sidecar. */
+static json_t *hook_fields(arca_hook_doc *d)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    if (json_is_object(d->fields))
+        json_object_update(o, d->fields);
+    const char *k[] = {"title", "author", "date", "board", "lang"};
+    char *v[] = {d->title, d->author, d->date, d->board, d->lang};
+    for (size_t i = 0; i < 5; i++)
+        if (v[i] && v[i][0])
+            json_object_set_new(o, k[i], json_string(v[i]));
+    if (json_array_size(d->tags) > 0)
+        json_object_set(o, "tags", d->tags);
+    return o;
+}
+
+static void hook_doc_clear(arca_hook_doc *d)
+{
+    free(d->title);
+    free(d->author);
+    free(d->date);
+    free(d->board);
+    free(d->lang);
+    json_decref(d->tags);
+    json_decref(d->fields);
+    memset(d, 0, sizeof *d);
+}
+
+/*
+ * PATH, a folder, is one record when a sidecar beside it says so
+ * (FOLDER.meta.json: its fields, and "body", the file whose text is the
+ * record's), or else config.lua's on_folder does.  Its other files are
+ * the record's attachments.  1 when it was taken so (or failed), 0 when
+ * its files are to be walked one by one.
+ */
+static int folder_record(importer *im, const char *path)
+{
+    char dir[PATH_MAX], side[PATH_MAX], err[512] = "";
+    struct stat side_st;
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    if (n >= sizeof dir)
+        return 0;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    int has_side = sidecar_name(dir, 0, side) && stat(side, &side_st) == 0 &&
+                   S_ISREG(side_st.st_mode);
+    if (!has_side && !arca_hooks_have_folder(im->walk_hooks))
+        return 0;
+
+    flist fl = {0};
+    fl.stamp = 0xcbf29ce484222325ull;
+    job *j = calloc(1, sizeof *j);
+    if (j == NULL || (j->path = strdup(dir)) == NULL) {
+        free(j);
+        im->fatal = arca_db_fail(im->db, ARCA_ENOMEM, "out of memory");
+        return 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &j->t0);
+    j->is_folder = 1;
+    if (list_folder(dir, "", 0, &fl) < 0) {
+        snprintf(j->err, sizeof j->err, "cannot list folder: %s",
+                 strerror(errno));
+        goto fail;
+    }
+    if (has_side) {
+        j->body = sidecar_body(side);
+        j->side = strdup(side);
+        j->side_real = realpath(side, NULL);
+        j->side_st = side_st;
+    } else {
+        arca_hook_doc d = {0};
+        int is_record = 0;
+        if (arca_hooks_folder(im->walk_hooks, dir,
+                              (const char *const *)fl.v, fl.n, &is_record,
+                              &j->body, &d, err, sizeof err) != ARCA_OK) {
+            snprintf(j->err, sizeof j->err, "%s", err);
+            goto fail;
+        }
+        if (!is_record) {
+            flist_free(&fl);
+            job_free(j);
+            return 0;
+        }
+        j->folder_fields = hook_fields(&d);
+        hook_doc_clear(&d);
+    }
+    if (fl.n == 0) {
+        snprintf(j->err, sizeof j->err, "a folder record with no file in "
+                 "it: nothing to archive");
+        goto fail;
+    }
+    size_t b = fl.n;
+    if (j->body) {
+        for (size_t i = 0; i < fl.n && b == fl.n; i++)
+            if (strcmp(fl.v[i], j->body) == 0)
+                b = i;
+        if (b == fl.n) {
+            snprintf(j->err, sizeof j->err, "%.200s: body \"%.200s\" is not a "
+                     "file in the folder",
+                     has_side ? base_name(side) : "on_folder",
+                     j->body);
+            goto fail;
+        }
+    } else {
+        b = pick_body(&fl);
+        j->body = strdup(fl.v[b]);
+    }
+    if (fl.over)
+        snprintf(j->warn, sizeof j->warn, "%s", fl.over);
+    /* The body out of the list: the rest are the attachments. */
+    free(fl.v[b]);
+    memmove(&fl.v[b], &fl.v[b + 1], (fl.n - b - 1) * sizeof *fl.v);
+    fl.n--;
+    j->files = fl.v;
+    j->nfiles = fl.n;
+    /* The ledger's stamp of a folder: the files' total size, and a hash
+     * of their names, sizes and times in the place of a time. */
+    j->real = realpath(dir, NULL);
+    if (j->real == NULL || j->body == NULL ||
+        stat(dir, &j->st) < 0) {
+        snprintf(j->err, sizeof j->err, "%s", strerror(errno));
+        j->files = NULL;
+        j->nfiles = 0;
+        goto fail;
+    }
+    j->st.st_size = (off_t)fl.bytes;
+    j->st.st_mtim.tv_sec = (time_t)((fl.stamp >> 2) / 1000000000u);
+    j->st.st_mtim.tv_nsec = (long)((fl.stamp >> 2) % 1000000000u);
+    enqueue(im, j);
+    return 1;
+fail:
+    flist_free(&fl);
+    fail_now(im, j, ARCA_EINVAL);
+    return 1;
 }
 
 static void report_skip(importer *im, const char *path, const char *why)
@@ -1743,6 +2107,8 @@ static void walk(importer *im, const char *path, int depth)
         report_skip(im, path, "folders nested too deep");
         return;
     }
+    if (folder_record(im, path))
+        return;
     struct dirent **names = NULL;
     int n = scandir(path, &names, NULL, by_name);
     if (n < 0) {
@@ -1806,7 +2172,10 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
     if (rc)
         return arca_db_fail(db, rc, "%s", err);
     im.hooks = probe != NULL;
-    arca_hooks_close(probe);
+    if (arca_hooks_have_folder(probe))
+        im.walk_hooks = probe;      /* the walk's own */
+    else
+        arca_hooks_close(probe);
     snprintf(im.config_path, sizeof im.config_path, "%s", path);
     im.db = db;
     im.opts = opts;
@@ -1942,6 +2311,7 @@ out:
     }
     free(im.pend);
     arca_manifest_free(im.man);
+    arca_hooks_close(im.walk_hooks);
     pattern_free(&im.pat);
     pthread_mutex_destroy(&im.mu);
     pthread_cond_destroy(&im.has_job);
