@@ -12,7 +12,7 @@ ifeq ($(SANITIZE),1)
 O        := build-asan
 endif
 
-PKGS := xapian-core lua5.4 libmagic zlib libcrypto sqlite3 uchardet \
+PKGS := xapian-core lua5.4 libmagic zlib libdeflate libcrypto sqlite3 uchardet \
         libxml-2.0 jansson libutf8proc
 
 CC  ?= cc

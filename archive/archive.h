@@ -64,8 +64,8 @@ extern struct arca_sys arca_sys;
 /* ---- zlib, wrapped once (zstream.c) ---- */
 
 /*
- * Deflate IN into a malloc'd buffer (*out, *outlen), level 6.  Works in
- * chunks so that sizes above 4 GiB are safe.
+ * Deflate IN into a malloc'd buffer (*out, *outlen): a zlib stream, made
+ * by libdeflate at level 8 (sizes above 4 GiB are safe).
  */
 arca_status arca_zdeflate(const void *in, size_t len, void **out,
                           size_t *outlen);
@@ -100,6 +100,15 @@ const char *arca_objects_errmsg(void);
  */
 arca_status arca_objects_put(arca_objects *os, const void *data, size_t len,
                              arca_hex hex, int *existed, uint64_t *zsize);
+/*
+ * Store the bytes read from FD to its end (at most MAX; 0: no bound) as
+ * an object, streaming: hashed and deflated a megabyte at a time into a
+ * temporary file, fsynced, then published under its name, so memory
+ * stays flat whatever the size.  *size gets the bytes read.
+ */
+arca_status arca_objects_put_fd(arca_objects *os, int fd, uint64_t max,
+                                arca_hex hex, uint64_t *size, int *existed,
+                                uint64_t *zsize);
 /* Fsync every fan-out directory written since the last sync. */
 arca_status arca_objects_sync(arca_objects *os);
 

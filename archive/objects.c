@@ -2,8 +2,8 @@
  * objects.c: the content-addressed object store (DIR/objects).
  *
  * An object is a byte string named by the SHA-256 of its content and kept
- * as a raw zlib stream (level 6) in DIR/objects/XX/<62 hex>, the layout
- * of git's loose objects.  Writing follows git's odb/source-loose.c and
+ * as a zlib stream (libdeflate, level 8) in DIR/objects/XX/<62 hex>, the
+ * layout of git's loose objects.  Writing follows git's odb/source-loose.c and
  * object-file.c: deflate, re-hash what was compressed, write a temporary
  * file (prefix TMP_PREFIX, mode 0444) in the final fan-out directory,
  * fsync and close it, publish it with link() (EEXIST: the same bytes are
@@ -832,6 +832,169 @@ void arca_packw_abort(arca_packw *w)
     if (w->tmp[0])
         unlink(w->tmp);
     free(w);
+}
+
+/* ---- Streaming a large object in ---- */
+
+#define STREAM_CHUNK ((size_t)1 << 20)
+
+/* Deflate what Z holds (FLUSH: Z_NO_FLUSH or Z_FINISH) into FD. */
+static arca_status stream_out(z_stream *z, int flush, int fd,
+                              unsigned char *out, const char *tmp,
+                              uint64_t *zsize)
+{
+    for (;;) {
+        z->next_out = out;
+        z->avail_out = (uInt)STREAM_CHUNK;
+        int zr = deflate(z, flush);
+        if (zr == Z_STREAM_ERROR)
+            return fail(ARCA_EINTERNAL, "object: deflate failed");
+        size_t n = STREAM_CHUNK - z->avail_out;
+        arca_status rc = write_all(fd, out, n, tmp, "(streamed)");
+        if (rc)
+            return rc;
+        *zsize += n;
+        if (flush == Z_FINISH ? zr == Z_STREAM_END : z->avail_out > 0)
+            return ARCA_OK;
+    }
+}
+
+arca_status arca_objects_put_fd(arca_objects *os, int fd, uint64_t max,
+                                arca_hex hex, uint64_t *size, int *existed,
+                                uint64_t *zsize)
+{
+    arca_status rc = ARCA_OK;
+    char dir[PATH_MAX], tmp[PATH_MAX] = "", final[PATH_MAX];
+    unsigned char *in = malloc(STREAM_CHUNK), *out = malloc(STREAM_CHUNK);
+    EVP_MD_CTX *md = NULL;
+    z_stream z;
+    int out_fd = -1, zlive = 0, made_dir = 0, was = 0;
+    uint64_t total = 0, zlen = 0;
+
+    hex[0] = '\0';
+    memset(&z, 0, sizeof z);
+    if (in == NULL || out == NULL) {
+        rc = fail(ARCA_ENOMEM, "object: out of memory");
+        goto out;
+    }
+    if ((rc = hash_begin(&md)) != ARCA_OK)
+        goto out;
+    if (deflateInit(&z, 6) != Z_OK) {
+        rc = fail(ARCA_ENOMEM, "object: zlib: out of memory");
+        goto out;
+    }
+    zlive = 1;
+    /* Written beside the packs, whose temporary files a crash may leave
+     * and arca_objects_clean_tmp() removes. */
+    snprintf(dir, sizeof dir, "%s/" PACK_DIR, os->root);
+    if (arca_sys.mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        rc = fail(ARCA_EIO, "object: cannot create %s: %s", dir,
+                  strerror(errno));
+        goto out;
+    }
+    for (int i = 0; i < TMP_TRIES && out_fd < 0; i++) {
+        unsigned long n = atomic_fetch_add(&os->tmp_counter, 1);
+        int k = snprintf(tmp, sizeof tmp, "%s/" PACK_TMP_PREFIX "obj_%ld_%lu",
+                         dir, (long)getpid(), n);
+        if (k < 0 || (size_t)k >= sizeof tmp)
+            break;              /* open() kept the root far shorter */
+        out_fd = arca_sys.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                               0444);
+        if (out_fd < 0 && errno != EEXIST) {
+            rc = fail(ARCA_EIO, "object: cannot create %s: %s", tmp,
+                      strerror(errno));
+            tmp[0] = '\0';
+            goto out;
+        }
+    }
+    if (out_fd < 0) {
+        tmp[0] = '\0';
+        rc = fail(ARCA_EIO, "object: %s: no unused temporary name", dir);
+        goto out;
+    }
+    for (;;) {
+        ssize_t r = read(fd, in, STREAM_CHUNK);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = fail(ARCA_EIO, "object: read error: %s", strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        total += (uint64_t)r;
+        if (max && total > max) {
+            rc = fail(ARCA_ELIMIT, "object: more than %llu bytes",
+                      (unsigned long long)max);
+            goto out;
+        }
+        if (!EVP_DigestUpdate(md, in, (size_t)r)) {
+            rc = fail(ARCA_ENOMEM, "object: cannot hash: out of memory");
+            goto out;
+        }
+        z.next_in = in;
+        z.avail_in = (uInt)r;
+        if ((rc = stream_out(&z, Z_NO_FLUSH, out_fd, out, tmp, &zlen)))
+            goto out;
+    }
+    if ((rc = stream_out(&z, Z_FINISH, out_fd, out, tmp, &zlen)))
+        goto out;
+    if (hash_end(md, hex) != ARCA_OK) {
+        rc = fail(ARCA_EINTERNAL, "object: cannot hash");
+        goto out;
+    }
+    if (arca_sys.fsync(out_fd) != 0) {
+        rc = fail(ARCA_EIO, "object %s: fsync %s: %s", hex, tmp,
+                  strerror(errno));
+        goto out;
+    }
+    int cr = close(out_fd);
+    out_fd = -1;
+    if (cr != 0) {
+        rc = fail(ARCA_EIO, "object %s: close %s: %s", hex, tmp,
+                  strerror(errno));
+        goto out;
+    }
+    int idx = fanout_index(hex);
+    fanout_path(os, idx, dir);
+    if (arca_sys.mkdir(dir, 0777) == 0)
+        made_dir = 1;
+    else if (errno != EEXIST) {
+        rc = fail(ARCA_EIO, "object %s: cannot create directory %s: %s", hex,
+                  dir, strerror(errno));
+        goto out;
+    }
+    object_path(os, hex, final);
+    rc = publish(tmp, final, hex, &was);
+    tmp[0] = '\0';
+    if (rc)
+        goto out;
+    if (was) {
+        struct stat st;
+        if (stat(final, &st) == 0)
+            zlen = (uint64_t)st.st_size;
+    }
+    mark_dirty(os, idx, made_dir);
+out:
+    if (out_fd >= 0)
+        close(out_fd);
+    if (tmp[0] != '\0')
+        unlink(tmp);
+    if (zlive)
+        deflateEnd(&z);
+    EVP_MD_CTX_free(md);
+    free(in);
+    free(out);
+    if (rc == ARCA_OK) {
+        *size = total;
+        if (existed)
+            *existed = was;
+        if (zsize)
+            *zsize = zlen;
+    } else {
+        hex[0] = '\0';
+    }
+    return rc;
 }
 
 void arca_objects_clean_tmp(arca_objects *os)

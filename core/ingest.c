@@ -13,6 +13,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@ typedef struct part_out {
     uint64_t size, text_size, orig_z, text_z;
     void *orig_zdata, *text_zdata;  /* deflated, for the writer to pack */
     int has_text;
+    int loose;               /* archived already, by streaming */
     char *meta;              /* JSON of extracted fields */
 } part_out;
 
@@ -568,7 +570,10 @@ static arca_status build_record(job *j, json_t *extra)
     p->original = po->orig;
     p->text = po->has_text ? po->text : NULL;
     p->size = (int64_t)po->size;
-    p->note = po->x.truncated ? "text truncated" : NULL;
+    p->note = po->x.truncated ? "text truncated"
+              : po->loose ? "not read for its text: over the extraction "
+                            "limit (--max-file-size)"
+                          : NULL;
     p->meta = po->meta;
     for (size_t i = 0; i < j->nkids; i++) {
         const kid *k = &j->kids[i];
@@ -792,6 +797,122 @@ static arca_status run_hook(arca_hooks *h, job *j, json_t *extra,
     return hook_back(j, extra, &d, record ? "on_record" : "on_extract");
 }
 
+/* ---- Files above the extraction limit ---- */
+
+/* The first bytes of a large file, which its type is detected from. */
+#define HEAD_BYTES ((size_t)64 << 10)
+
+/*
+ * PATH (named NAME), larger than the extraction limit, into PO without
+ * reading it whole: its type from its first bytes, its bytes archived by
+ * streaming (not in a dry run), no text, and WARN saying why.
+ */
+static arca_status stream_part(importer *im, arca_detector *det,
+                               const char *path, const char *name,
+                               part_out *po, char *err, size_t errlen,
+                               char *warn, size_t warnlen)
+{
+    arca_status rc = ARCA_OK;
+    struct stat st;
+    size_t n = 0;
+    unsigned char *head = malloc(HEAD_BYTES);
+    arca_extract_init(&po->x, im->lim.max_text);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (head == NULL || fd < 0 || fstat(fd, &st) < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", name,
+                 head ? strerror(errno) : "out of memory");
+        rc = head ? ARCA_EIO : ARCA_ENOMEM;
+        goto out;
+    }
+    while (n < HEAD_BYTES) {
+        ssize_t r = read(fd, head + n, HEAD_BYTES - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            snprintf(err, errlen, "%s: read error: %s", name,
+                     strerror(errno));
+            rc = ARCA_EIO;
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    po->size = (uint64_t)st.st_size;
+    rc = arca_detect(det, head, n, name, po->mime, po->charset);
+    po->charset[0] = '\0';
+    if (rc) {
+        snprintf(err, errlen, "cannot detect its type: %s",
+                 arca_status_str(rc));
+        goto out;
+    }
+    if (!im->opts->dry_run) {
+        /* A file that grows while it is read is taken up to a bound. */
+        uint64_t max = (uint64_t)st.st_size + ((uint64_t)1 << 30);
+        if (lseek(fd, 0, SEEK_SET) < 0) {
+            snprintf(err, errlen, "%s: cannot seek: %s", name,
+                     strerror(errno));
+            rc = ARCA_EIO;
+            goto out;
+        }
+        rc = arca_objects_put_fd(im->db->objects, fd, max, po->orig,
+                                 &po->size, NULL, &po->orig_z);
+        if (rc) {
+            snprintf(err, errlen, "cannot archive: %s",
+                     arca_objects_errmsg());
+            goto out;
+        }
+        po->loose = 1;
+    }
+    snprintf(warn, warnlen, "not read for its text: %llu bytes is over the "
+             "extraction limit of %llu (--max-file-size); the original is "
+             "archived whole", (unsigned long long)po->size,
+             (unsigned long long)im->max_file);
+out:
+    if (fd >= 0)
+        close(fd);
+    free(head);
+    return rc;
+}
+
+/* A new part of J, zeroed; NULL past the limit (J's warning says so). */
+static kid *new_kid(job *j)
+{
+    if (j->nkids >= MAX_KIDS) {
+        snprintf(j->warn, sizeof j->warn, "more than %d members: the rest "
+                 "were not taken", MAX_KIDS);
+        return NULL;
+    }
+    kid *ks = realloc(j->kids, (j->nkids + 1) * sizeof *ks);
+    if (ks == NULL)
+        return NULL;
+    j->kids = ks;
+    kid *k = &j->kids[j->nkids++];
+    memset(k, 0, sizeof *k);
+    return k;
+}
+
+/* An attachment of a folder record above the extraction limit. */
+static arca_status big_kid(importer *im, arca_detector *det, job *j,
+                           const char *path, const char *name)
+{
+    char err[300] = "", warn[256] = "";
+    kid *k = new_kid(j);
+    if (k == NULL)
+        return j->nkids >= MAX_KIDS ? ARCA_OK : ARCA_ENOMEM;
+    if ((k->name = strdup(name)) == NULL)
+        return ARCA_ENOMEM;
+    arca_status rc = stream_part(im, det, path, name, &k->po, err,
+                                 sizeof err, warn, sizeof warn);
+    k->note = strdup(rc ? err : warn);
+    if (rc == ARCA_ENOMEM)
+        return rc;
+    if (!j->warn[0])
+        snprintf(j->warn, sizeof j->warn, "%.100s: %.140s", name,
+                 rc ? err : warn);
+    return ARCA_OK;
+}
+
 /*
  * The files of J's folder, but its body, become its parts in name order,
  * each read when its turn comes.  One that cannot be read is kept as a
@@ -805,10 +926,14 @@ static arca_status expand_folder(importer *im, arca_detector *det, job *j)
         char *data = NULL;
         size_t len = 0;
         arca_child c = {j->files[i], NULL, 0, NULL};
+        struct stat st;
         if (snprintf(path, sizeof path, "%s/%s", j->path, j->files[i]) >=
             (int)sizeof path)
             snprintf(err, sizeof err, "path too long");
-        else if (arca_read_file(path, im->max_file, &data, &len, err,
+        else if (stat(path, &st) == 0 && (uint64_t)st.st_size > im->max_file) {
+            rc = big_kid(im, det, j, path, j->files[i]);
+            continue;
+        } else if (arca_read_file(path, im->max_file, &data, &len, err,
                                 sizeof err) == ARCA_OK)
             c.data = (unsigned char *)data, c.len = len;
         if (c.data == NULL)
@@ -826,6 +951,8 @@ static arca_status extract_bytes(importer *im, arca_detector *det,
                                  arca_hooks *hooks, job *j,
                                  const char *data, size_t len,
                                  json_t *extra, int top);
+static arca_status finish_record(importer *im, arca_hooks *hooks, job *j,
+                                 json_t *extra, const char *data, size_t len);
 
 /*
  * The file of J holds several records, the N children CS (owned by the
@@ -937,7 +1064,18 @@ static arca_status extract_bytes(importer *im, arca_detector *det,
     free_children(cs, n);
     if (rc == ARCA_OK && top && j->is_folder)
         rc = expand_folder(im, det, j);
-    if (rc == ARCA_OK && hooks)
+    return rc ? rc : finish_record(im, hooks, j, extra, data, len);
+}
+
+/*
+ * J's parts extracted and archived, the hooks run over DATA (its
+ * original, when read), the record built, and its index documents.
+ */
+static arca_status finish_record(importer *im, arca_hooks *hooks, job *j,
+                                 json_t *extra, const char *data, size_t len)
+{
+    arca_status rc = ARCA_OK;
+    if (hooks)
         rc = run_hook(hooks, j, extra, data, len, 0);
     if (rc == ARCA_OK)
         fill_defaults(j);
@@ -968,6 +1106,20 @@ static arca_status extract_bytes(importer *im, arca_detector *det,
     return rc;
 }
 
+/* J's file (SRC: its own, or its folder's body) is above the extraction
+ * limit: archived by streaming, found by its name and fields. */
+static arca_status extract_big(importer *im, arca_detector *det,
+                               arca_hooks *hooks, job *j, const char *src,
+                               json_t *extra)
+{
+    arca_status rc = stream_part(im, det, src, job_name(j), &j->part,
+                                 j->err, sizeof j->err, j->warn,
+                                 sizeof j->warn);
+    if (rc == ARCA_OK && j->is_folder)
+        rc = expand_folder(im, det, j);
+    return rc ? rc : finish_record(im, hooks, j, extra, NULL, 0);
+}
+
 /* The whole of one file's extraction, in a worker thread. */
 static void process_job(importer *im, arca_detector *det, arca_hooks *hooks,
                         job *j)
@@ -985,9 +1137,13 @@ static void process_job(importer *im, arca_detector *det, arca_hooks *hooks,
         snprintf(j->err, sizeof j->err, "%s: path too long", j->body);
         j->rc = ARCA_ELIMIT;
     }
-    if (j->rc == ARCA_OK)
-        j->rc = arca_read_file(j->is_folder ? body : j->path, im->max_file,
-                               &data, &len, j->err, sizeof j->err);
+    const char *src = j->is_folder ? body : j->path;
+    struct stat st;
+    int big = j->rc == ARCA_OK && stat(src, &st) == 0 && S_ISREG(st.st_mode) &&
+              (uint64_t)st.st_size > im->max_file;
+    if (j->rc == ARCA_OK && !big)
+        j->rc = arca_read_file(src, im->max_file, &data, &len, j->err,
+                               sizeof j->err);
     /* The more specific source wins: the path, the manifest, the file's
      * own sidecar. */
     if (j->rc == ARCA_OK && j->given_path)
@@ -998,7 +1154,9 @@ static void process_job(importer *im, arca_detector *det, arca_hooks *hooks,
         j->rc = read_sidecar(j, extra);
     if (j->rc == ARCA_OK && j->folder_fields)
         j->rc = apply_fields(j, j->folder_fields, "on_folder", extra, 0);
-    if (j->rc == ARCA_OK)
+    if (j->rc == ARCA_OK && big)
+        j->rc = extract_big(im, det, hooks, j, src, extra);
+    else if (j->rc == ARCA_OK)
         j->rc = extract_bytes(im, det, hooks, j, data, len, extra, 1);
     free(data);
     json_decref(extra);
@@ -1217,12 +1375,27 @@ static arca_status commit_batch(importer *im)
     return rc;
 }
 
+/* A part's original, archived loose by streaming, into the catalog. */
+static arca_status note_loose(importer *im, const part_out *po)
+{
+    arca_catalog *c = im->db->catalog;
+    arca_objloc loc;
+    arca_status rc = arca_catalog_locate(c, po->orig, &loc, NULL);
+    if (rc == ARCA_ENOTFOUND)
+        rc = arca_catalog_put_object(c, po->orig, po->size, po->orig_z);
+    if (rc)
+        return arca_db_fail(im->db, rc, "%s", arca_catalog_errmsg(c));
+    return ARCA_OK;
+}
+
 /* Pack the objects of J's parts (J's own original first). */
 static arca_status pack_parts(importer *im, const job *j)
 {
     arca_status rc = ARCA_OK;
     for (size_t i = 0; rc == ARCA_OK && i <= j->nkids; i++) {
         const part_out *po = i == 0 ? &j->part : &j->kids[i - 1].po;
+        if (po->loose)
+            rc = note_loose(im, po);
         if (po->orig_zdata)
             rc = pack_object(im, po->orig, po->size, po->orig_zdata,
                              po->orig_z);

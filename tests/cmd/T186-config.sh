@@ -31,7 +31,8 @@ return { import = { max_file_size = 100 } }
 LUA
 cp "$DATA/images/README.md" "$TMP/in/notes.md"
 arca -C "$C" import --json "$TMP/in" >"$TMP/m.json"
-like "$(jq -r '.errors[0].error' <"$TMP/m.json")" 'larger than|limit|100' "max_file_size refuses larger files"
+like "$(jq -r '.warnings[] | select(.path | endswith("notes.md")) | .warning' <"$TMP/m.json")" \
+     'over the extraction limit of 100 ' "max_file_size keeps larger files from extraction"
 
 # fails CONFIG PATTERN DESCRIPTION: an import under CONFIG stops (status 1)
 # with a message matching PATTERN.
