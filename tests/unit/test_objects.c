@@ -889,6 +889,102 @@ static void test_pack_abort_and_clean(void **state)
     arca_packw_abort(NULL);
 }
 
+/* ---- Streaming a large object in ---- */
+
+/* A temporary file holding N bytes of TEXT_OF(SEED); its fd, at 0. */
+static int temp_input(unsigned seed, size_t n, char **data)
+{
+    char path[] = "/tmp/arca-put-fd-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    *data = text_of(seed, n);
+    assert_int_equal(write(fd, *data, n), (ssize_t)n);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+/* Several megabytes come in a chunk at a time and back byte for byte,
+ * under the hash of their content, stored once. */
+static void test_put_fd(void **state)
+{
+    struct fixture *f = *state;
+    size_t n = (3u << 20) + 12345;
+    char *data;
+    int fd = temp_input(5, n, &data);
+    arca_hex hex, want;
+    uint64_t size = 0, zsize = 0;
+    int existed = -1;
+
+    arca_sha256_hex(data, n, want);
+    assert_int_equal(arca_objects_put_fd(f->os, fd, 0, hex, &size, &existed,
+                                         &zsize), ARCA_OK);
+    assert_string_equal(hex, want);
+    assert_int_equal(size, n);
+    assert_int_equal(existed, 0);
+    assert_true(zsize > 0 && zsize < n / 4);
+    void *back = NULL;
+    size_t blen = 0;
+    assert_int_equal(arca_objects_get(f->os, hex, 0, &back, &blen), ARCA_OK);
+    assert_int_equal(blen, n);
+    assert_memory_equal(back, data, n);
+    free(back);
+
+    /* The same bytes again: published already, nothing left behind. */
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    assert_int_equal(arca_objects_put_fd(f->os, fd, 0, hex, &size, &existed,
+                                         NULL), ARCA_OK);
+    assert_int_equal(existed, 1);
+    assert_int_equal(temp_files(f), 0);
+
+    /* More than the bound: refused, nothing published. */
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    assert_int_equal(arca_objects_put_fd(f->os, fd, n - 1, hex, &size, NULL,
+                                         NULL), ARCA_ELIMIT);
+    assert_string_equal(hex, "");
+    assert_int_equal(temp_files(f), 0);
+    close(fd);
+    free(data);
+}
+
+/* Fail each system call of a streamed put in turn: it fails cleanly,
+ * with no object and no temporary file, or it succeeds verified. */
+static void test_fault_put_fd(void **state)
+{
+    struct fixture *f = *state;
+    int n, failed = 0;
+
+    for (n = 1; n < 50; n++) {
+        char *data;
+        int fd = temp_input(300 + (unsigned)n, 40000, &data);
+        arca_hex hex, want;
+        uint64_t size;
+
+        arca_sha256_hex(data, 40000, want);
+        inject(n, ENOSPC);
+        arca_status rc = arca_objects_put_fd(f->os, fd, 0, hex, &size, NULL,
+                                             NULL);
+        int fired = countdown == 0;
+        countdown = 0;
+        close(fd);
+        free(data);
+        assert_int_equal(temp_files(f), 0);
+        if (rc) {
+            assert_int_equal(rc, ARCA_EIO);
+            assert_false(arca_objects_exists(f->os, want));
+            assert_true(strlen(arca_objects_errmsg()) > 0);
+            failed++;
+        } else {
+            assert_int_equal(arca_objects_verify(f->os, want, NULL),
+                             ARCA_OK);
+            if (!fired)
+                break;
+        }
+    }
+    assert_true(failed >= 3);   /* open, write, fsync at least */
+    assert_true(n < 50);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -896,6 +992,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pack_abort_and_clean, setup,
                                         teardown),
         cmocka_unit_test(test_sha256),
+        cmocka_unit_test_setup_teardown(test_put_fd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_put_fd, sys_setup,
+                                        sys_teardown),
         cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_and_large, setup,
                                         teardown),
