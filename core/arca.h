@@ -178,6 +178,12 @@ typedef void (*arca_import_fn)(void *ctx, const arca_import_event *ev);
 typedef struct arca_import_summary {
     uint64_t files, records, parts, skipped, unchanged, failed, bytes;
     double seconds;
+    /* What the import will see, counted before it starts when asked
+     * (count_first): files as the import counts them (a folder record is
+     * one) and their bytes; 0 when not counted or not known in time. */
+    uint64_t total_files, total_bytes;
+    uint64_t done;          /* files finished so far (FILES counts those
+                               the walk has handed on) */
 } arca_import_summary;
 
 /* Called in the caller's thread as each file is done (CURRENT), before
@@ -221,6 +227,10 @@ typedef struct arca_import_opts {
      * as the year.  A path that does not match gets no fields from it.
      * NULL: none. */
     const char *fields_from_path;
+    /* Walk the paths once first to count their files and bytes (for
+     * progress: a share done and a time left); given up after a few
+     * seconds on a very large tree. */
+    int count_first;
 } arca_import_opts;
 
 /*

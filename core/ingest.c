@@ -140,6 +140,8 @@ typedef struct importer {
     pattern pat;             /* opts->fields_from_path, compiled */
     arca_hooks *walk_hooks;  /* config.lua's, when it has on_folder */
     const char *root;        /* the PATH being walked */
+    int counting;            /* the walk only counts (count_first) */
+    struct timespec count_t0;
 
     /* Queues. */
     pthread_mutex_t mu;
@@ -1437,6 +1439,7 @@ static arca_status take_result(importer *im, job *j)
     arca_outcome outcome = ARCA_IMPORTED;
 
     im->sum.bytes += (uint64_t)j->st.st_size;
+    im->sum.done++;
     if (j->rc) {
         outcome = ARCA_FAILED;
         im->sum.failed++;
@@ -1530,6 +1533,11 @@ static void submit(importer *im, job *j)
 /* A file failed before it reached a worker: report it the same way. */
 static void fail_now(importer *im, job *j, arca_status st)
 {
+    if (im->counting) {
+        im->sum.total_files++;
+        job_free(j);
+        return;
+    }
     j->rc = st;
     im->sum.files++;
     if (im->fatal == ARCA_OK)
@@ -1887,6 +1895,7 @@ static void enqueue(importer *im, job *j)
     }
     if (!im->opts->dry_run && unchanged(im, j)) {
         im->sum.files++;
+        im->sum.done++;
         im->sum.unchanged++;
         im->sum.skipped++;
         snprintf(j->part.mime, sizeof j->part.mime, "%s", "");
@@ -2181,6 +2190,13 @@ static int folder_record(importer *im, const char *path)
         j->folder_fields = hook_fields(&d);
         hook_doc_clear(&d);
     }
+    if (im->counting) {
+        im->sum.total_files++;
+        im->sum.total_bytes += fl.bytes;
+        flist_free(&fl);
+        job_free(j);
+        return 1;
+    }
     if (fl.n == 0) {
         snprintf(j->err, sizeof j->err, "a folder record with no file in "
                  "it: nothing to archive");
@@ -2227,17 +2243,33 @@ static int folder_record(importer *im, const char *path)
     return 1;
 fail:
     flist_free(&fl);
+    if (im->counting) {
+        im->sum.total_files++;          /* it will fail: one file */
+        job_free(j);
+        return 1;
+    }
     fail_now(im, j, ARCA_EINVAL);
     return 1;
 }
 
 static void report_skip(importer *im, const char *path, const char *why)
 {
+    if (im->counting)
+        return;
     job j = {0};
     j.path = (char *)path;
     snprintf(j.warn, sizeof j.warn, "%s", why);
     im->sum.skipped++;
     pend(im, &j, ARCA_SKIPPED);
+}
+
+/* The counting walk gives up after this long. */
+#define COUNT_SECONDS 5.0
+
+static int same_file(const char *path, const char *real)
+{
+    char r[PATH_MAX];
+    return realpath(path, r) && strcmp(r, real) == 0;
 }
 
 static void walk(importer *im, const char *path, int depth)
@@ -2264,6 +2296,14 @@ static void walk(importer *im, const char *path, int depth)
         }
     }
     if (S_ISREG(st.st_mode)) {
+        if (im->counting) {
+            if (!im->man || !arca_manifest_real(im->man) ||
+                !same_file(path, arca_manifest_real(im->man))) {
+                im->sum.total_files++;
+                im->sum.total_bytes += (uint64_t)st.st_size;
+            }
+            return;
+        }
         import_file(im, path, &st);
         return;
     }
@@ -2296,8 +2336,10 @@ static void walk(importer *im, const char *path, int depth)
     }
     for (int i = 0; i < n; i++) {
         const char *name = names[i]->d_name;
+        if (im->counting && elapsed(&im->count_t0) > COUNT_SECONDS)
+            im->counting = -1;              /* too long: not known */
         if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
-            !is_sidecar(name) && !im->fatal) {
+            !is_sidecar(name) && !im->fatal && im->counting >= 0) {
             char sub[PATH_MAX];
             size_t pl = strlen(path);
             int k = snprintf(sub, sizeof sub, "%s%s%s", path,
@@ -2411,6 +2453,27 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
                                  &im.man, err, sizeof err)) != ARCA_OK) {
         arca_db_fail(db, rc, "%s", err);
         goto out;
+    }
+    if (opts->count_first) {
+        /* The same walk, counting only. */
+        im.counting = 1;
+        clock_gettime(CLOCK_MONOTONIC, &im.count_t0);
+        for (size_t i = 0; i < npaths && im.counting > 0; i++) {
+            im.root = paths[i];
+            walk(&im, paths[i], 0);
+        }
+        for (size_t i = 0; im.man && im.counting > 0 &&
+                           i < arca_manifest_nrows(im.man); i++) {
+            const arca_manifest_row *row = arca_manifest_row_at(im.man, i);
+            im.root = arca_manifest_dir(im.man);
+            if (row->real == NULL)
+                im.sum.total_files++;   /* it will fail: not there */
+            else if (npaths == 0)
+                walk(&im, row->path, 0);
+        }
+        if (im.counting < 0)
+            im.sum.total_files = im.sum.total_bytes = 0;
+        im.counting = 0;
     }
     for (size_t i = 0; i < npaths && !im.fatal; i++) {
         im.root = paths[i];

@@ -255,8 +255,9 @@ out:
 typedef struct import_ui {
     int json, quiet, verbose, tty;
     json_t *errors, *warnings;
-    struct timespec last;
+    struct timespec t0, last;
     int drew;
+    unsigned every;          /* seconds between plain progress lines */
     int log;                 /* --log FILE, or -1 */
     const char *log_path;
     int log_failed;          /* told once */
@@ -361,24 +362,67 @@ static void on_file(void *ctx, const arca_import_event *ev)
     }
 }
 
+static double seconds_between(const struct timespec *a,
+                              const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) +
+           (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* "1:02:03" or "2:03" for S seconds. */
+static void clock_text(double s, char *buf, size_t len)
+{
+    unsigned long t = s < 0 ? 0 : (unsigned long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, len, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, len, "%lu:%02lu", t / 60, t % 60);
+}
+
+/*
+ * Where the import stands: files (of the total, when counted) and bytes
+ * done, the rate, the time left, failures so far.  On a terminal a line
+ * redrawn five times a second with the current file; elsewhere a plain
+ * line every --progress seconds (10 unless given).
+ */
 static void on_progress(void *ctx, const arca_import_summary *s,
                         const char *current)
 {
     import_ui *ui = ctx;
-    if (!ui->tty || ui->quiet)
+    if (ui->quiet || (!ui->tty && ui->json))
         return;
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    if (ui->drew && (t.tv_sec - ui->last.tv_sec) * 1000 +
-                            (t.tv_nsec - ui->last.tv_nsec) / 1000000 < 200)
+    double since = seconds_between(&ui->last, &t);
+    if (ui->tty ? ui->drew && since < 0.2
+                : since < (double)ui->every)
         return;
     ui->last = t;
-    const char *name = strrchr(current, '/');
-    name = name ? name + 1 : current;
-    fprintf(stderr, "\r\033[K%llu files, %.1f MB, %llu failed  %.40s",
-            (unsigned long long)s->files, (double)s->bytes / 1e6,
-            (unsigned long long)s->failed, name);
-    ui->drew = 1;
+    double took = seconds_between(&ui->t0, &t);
+    double rate = took > 0 ? (double)s->done / took : 0;
+    char line[400], of[64] = "", left[48] = "";
+    if (s->total_files >= s->done && s->total_files > 0) {
+        snprintf(of, sizeof of, "/%llu", (unsigned long long)s->total_files);
+        if (rate > 0 && s->done > 0) {
+            char eta[32];
+            clock_text((double)(s->total_files - s->done) / rate, eta,
+                       sizeof eta);
+            snprintf(left, sizeof left, ", %s left", eta);
+        }
+    }
+    snprintf(line, sizeof line, "%llu%s files, %.1f MB, %.0f files/s, "
+             "%.1f MB/s%s, %llu failed", (unsigned long long)s->done, of,
+             (double)s->bytes / 1e6, rate,
+             took > 0 ? (double)s->bytes / 1e6 / took : 0.0, left,
+             (unsigned long long)s->failed);
+    if (ui->tty) {
+        const char *name = strrchr(current, '/');
+        name = name ? name + 1 : current;
+        fprintf(stderr, "\r\033[K%s  %.30s", line, name);
+        ui->drew = 1;
+    } else {
+        fprintf(stderr, "arca: import: %s\n", line);
+    }
 }
 
 static int cmd_import(cli *c, int argc, char **argv)
@@ -398,9 +442,10 @@ static int cmd_import(cli *c, int argc, char **argv)
         {"log", required_argument, 0, 'l'},
         {"manifest-map", required_argument, 0, 'P'},
         {"fields-from-path", required_argument, 0, 'F'},
+        {"progress", required_argument, 0, 'p'},
         {0, 0, 0, 0}};
     arca_import_opts io = {0};
-    import_ui ui = {.log = -1};
+    import_ui ui = {.log = -1, .every = 10};
     int o, rc = 0;
     unsigned n;
     arca_db *db = NULL;
@@ -441,6 +486,10 @@ static int cmd_import(cli *c, int argc, char **argv)
             io.fields_from_path = optarg;
             break;
         case 'l': ui.log_path = optarg; break;
+        case 'p':
+            if ((rc = parse_uint("import", "--progress", optarg, &ui.every)))
+                return rc;
+            break;
         default:
             return usage_error("import", "unknown option");
         }
@@ -460,6 +509,9 @@ static int cmd_import(cli *c, int argc, char **argv)
     }
     ui.json = c->json;
     ui.tty = isatty(2);
+    io.count_first = !ui.quiet && !(ui.json && !ui.tty);
+    clock_gettime(CLOCK_MONOTONIC, &ui.t0);
+    ui.last = ui.t0;
     ui.errors = json_array();
     ui.warnings = json_array();
     io.on_file = on_file;
@@ -1149,7 +1201,7 @@ static const struct command commands[] = {
     {"import", cmd_import,
      "PATH... [--json] [--jobs N] [--dry-run] [--quiet] [--verbose] "
      "[--max-file-size BYTES] [--batch FILES] [--ocr|--no-ocr] "
-     "[--ocr-langs kor+eng] [--log FILE.jsonl] "
+     "[--ocr-langs kor+eng] [--log FILE.jsonl] [--progress SECONDS] "
      "[--manifest FILE.csv [--manifest-map 'Header=field,...']] "
      "[--fields-from-path 'BOARD/YEAR/**']\n"
      "       arca import --manifest FILE.csv [OPTIONS]   "
