@@ -258,6 +258,8 @@ typedef struct import_ui {
     struct timespec t0, last;
     int drew;
     unsigned every;          /* seconds between plain progress lines */
+    int dry;                 /* --dry-run: each file is reported */
+    json_t *report;          /* --dry-run --json: what each file would be */
     int log;                 /* --log FILE, or -1 */
     const char *log_path;
     int log_failed;          /* told once */
@@ -322,11 +324,42 @@ static void log_line(import_ui *ui, const arca_import_event *ev)
     free(line);
 }
 
+/* A dry run's line for the file of EV: what it would become. */
+static void dry_line(import_ui *ui, const arca_import_event *ev)
+{
+    if (ui->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "path", json_string(ev->path));
+        json_object_set_new(o, "outcome",
+                            json_string(outcome_name(ev->outcome)));
+        json_object_set_new(o, "type", string_or_null(ev->mime));
+        json_object_set_new(o, "encoding", string_or_null(ev->charset));
+        json_object_set_new(o, "records",
+                            json_integer((json_int_t)ev->records));
+        json_object_set_new(o, "bytes", json_integer((json_int_t)ev->bytes));
+        json_array_append_new(ui->report, o);
+        return;
+    }
+    if (ui->quiet || ev->outcome == ARCA_FAILED)
+        return;                 /* failures are told below */
+    clear_progress(ui);
+    char more[48] = "";
+    if (ev->records > 1)
+        snprintf(more, sizeof more, ", %zu records", ev->records);
+    if (ev->outcome == ARCA_IMPORTED)
+        printf("%s\t%s%s%s%s\n", ev->path, ev->mime ? ev->mime : "?",
+               ev->charset ? ", " : "", ev->charset ? ev->charset : "", more);
+    else
+        printf("%s\t(%s)\n", ev->path, outcome_name(ev->outcome));
+}
+
 static void on_file(void *ctx, const arca_import_event *ev)
 {
     import_ui *ui = ctx;
     if (ui->log >= 0)
         log_line(ui, ev);
+    if (ui->dry)
+        dry_line(ui, ev);
     if (ev->outcome == ARCA_FAILED) {
         json_t *e = json_object();
         json_object_set_new(e, "path", json_string(ev->path));
@@ -509,6 +542,8 @@ static int cmd_import(cli *c, int argc, char **argv)
     }
     ui.json = c->json;
     ui.tty = isatty(2);
+    ui.dry = io.dry_run;
+    ui.report = json_array();
     io.count_first = !ui.quiet && !(ui.json && !ui.tty);
     clock_gettime(CLOCK_MONOTONIC, &ui.t0);
     ui.last = ui.t0;
@@ -540,8 +575,10 @@ static int cmd_import(cli *c, int argc, char **argv)
         json_object_set_new(j, "seconds", json_real(s.seconds));
         json_object_set(j, "errors", ui.errors);
         json_object_set(j, "warnings", ui.warnings);
-        if (io.dry_run)
+        if (io.dry_run) {
             json_object_set_new(j, "dry_run", json_true());
+            json_object_set(j, "report", ui.report);
+        }
         if (st)
             json_object_set_new(j, "stopped",
                                 json_string(arca_db_errmsg(db)));
@@ -559,6 +596,7 @@ static int cmd_import(cli *c, int argc, char **argv)
 out:
     json_decref(ui.errors);
     json_decref(ui.warnings);
+    json_decref(ui.report);
     arca_db_close(db);
     if (ui.log >= 0 && close(ui.log) != 0 && !ui.log_failed) {
         errorf("%s: cannot write: %s", ui.log_path, strerror(errno));

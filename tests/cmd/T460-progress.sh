@@ -1,10 +1,10 @@
 #!/bin/bash
-# Import progress: files done of those counted first (a folder record is
+# What a dry run reports, file by file, and import progress: files done of those counted first (a folder record is
 # one), bytes, rate, time left and failures so far; redrawn in place on a
 # terminal, a plain line every --progress seconds elsewhere; none with
 # --quiet, nor beside --json's output.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 13
 
 IN=$TMP/in
 mkdir -p "$IN/post" "$IN/more"
@@ -38,6 +38,15 @@ is "$(grep -c '^arca: import: ' "$TMP/err3")" 0 "--quiet shows none"
 arca init "$TMP/j" >/dev/null
 arca -C "$TMP/j" import --json --progress 0 "$IN" 2>"$TMP/err4" >/dev/null
 is "$(grep -c '^arca: import: ' "$TMP/err4")" 0 "nor does --json off a terminal"
+
+# A dry run says what each file would be: its type and encoding.
+arca init "$TMP/dry" >/dev/null
+arca -C "$TMP/dry" import --dry-run "$IN" >"$TMP/dry.out" 2>/dev/null
+is "$(grep -c . "$TMP/dry.out")" 7 "--dry-run lists each file it would import"
+like "$(grep '/more/n1.txt' "$TMP/dry.out")" '/more/n1\.txt	text/plain, US-ASCII$' "with its type and encoding"
+arca -C "$TMP/dry" import --dry-run --json "$IN" >"$TMP/dry.json" 2>/dev/null
+is "$(jq -r '[.report[] | .outcome] | group_by(.) | map("\(.[0]) \(length)") | join(", ")' <"$TMP/dry.json")" \
+   "failed 1, imported 7" "--json gives the same report, the failure included"
 
 # On a terminal (script(1) gives the import one): redrawn in place.
 if command -v script >/dev/null 2>&1; then
