@@ -231,6 +231,10 @@ typedef struct arca_import_opts {
      * progress: a share done and a time left); given up after a few
      * seconds on a very large tree. */
     int count_first;
+    /* The paths are files found inside this folder (a drop folder): one
+     * that lies inside a folder record below it imports that folder, once
+     * per call, instead of the file alone.  NULL: the paths as given. */
+    const char *folder_root;
 } arca_import_opts;
 
 /*

@@ -2263,6 +2263,59 @@ static void report_skip(importer *im, const char *path, const char *why)
     pend(im, &j, ARCA_SKIPPED);
 }
 
+/*
+ * 1 if DIR is a folder record: a sidecar beside it, or on_folder's word.
+ */
+static int is_record_folder(importer *im, const char *dir)
+{
+    char side[PATH_MAX], err[256];
+    struct stat st;
+    if (sidecar_name(dir, 0, side) && stat(side, &st) == 0 &&
+        S_ISREG(st.st_mode))
+        return 1;
+    if (!arca_hooks_have_folder(im->walk_hooks))
+        return 0;
+    flist fl = {0};
+    arca_hook_doc d = {0};
+    int is_record = 0;
+    char *body = NULL;
+    if (list_folder(dir, "", 0, &fl) == 0 &&
+        arca_hooks_folder(im->walk_hooks, dir, (const char *const *)fl.v,
+                          fl.n, &is_record, &body, &d, err,
+                          sizeof err) != ARCA_OK)
+        is_record = 1;          /* its import tells the hook's error */
+    free(body);
+    hook_doc_clear(&d);
+    flist_free(&fl);
+    return is_record;
+}
+
+/*
+ * PATH, a file found inside ROOT: the outermost folder record between
+ * them that holds it, malloc'd, or NULL when it lies in none.
+ */
+static char *record_folder_of(importer *im, const char *root,
+                              const char *path)
+{
+    size_t rl = strlen(root);
+    while (rl > 1 && root[rl - 1] == '/')
+        rl--;
+    if (strncmp(path, root, rl) != 0 || path[rl] != '/')
+        return NULL;
+    char dir[PATH_MAX];
+    for (const char *p = strchr(path + rl + 1, '/'); p;
+         p = strchr(p + 1, '/')) {
+        size_t n = (size_t)(p - path);
+        if (n >= sizeof dir)
+            return NULL;
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+        if (is_record_folder(im, dir))
+            return strdup(dir);
+    }
+    return NULL;
+}
+
 /* The counting walk gives up after this long. */
 #define COUNT_SECONDS 5.0
 
@@ -2475,10 +2528,32 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
             im.sum.total_files = im.sum.total_bytes = 0;
         im.counting = 0;
     }
+    char **seen = opts->folder_root ? calloc(npaths + 1, sizeof *seen)
+                                    : NULL;
+    size_t nseen = 0;
+    if (opts->folder_root && seen == NULL)
+        im.fatal = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
     for (size_t i = 0; i < npaths && !im.fatal; i++) {
-        im.root = paths[i];
-        walk(&im, paths[i], 0);
+        const char *p = paths[i];
+        char *folder = seen ? record_folder_of(&im, opts->folder_root, p)
+                            : NULL;
+        int again = 0;
+        for (size_t k = 0; folder && k < nseen && !again; k++)
+            again = strcmp(seen[k], folder) == 0;
+        if (again) {
+            free(folder);
+            continue;           /* imported with an earlier file */
+        }
+        if (folder) {
+            seen[nseen++] = folder;
+            p = folder;
+        }
+        im.root = p;
+        walk(&im, p, 0);
     }
+    for (size_t k = 0; k < nseen; k++)
+        free(seen[k]);
+    free(seen);
     /* The manifest alone: its files are the import. */
     im.root = im.man ? arca_manifest_dir(im.man) : NULL;
     for (size_t i = 0; npaths == 0 && im.man &&

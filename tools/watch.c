@@ -8,7 +8,8 @@
  * it has not changed for --settle seconds, so that a burst of writes is
  * imported once; the files that settle together go to one
  * arca_db_import() call, so sidecars, the ledger, dedup, hooks and the
- * OCR defaults all apply as for `arca import`.  The writer is held only
+ * OCR defaults all apply as for `arca import`; a file inside a folder
+ * record (a post's folder with its sidecar) imports that folder.  The writer is held only
  * while importing (open, import, close): searches and `arca serve` go on,
  * and other writers get their turn; when the collection is busy
  * (ARCA_ELOCKED) the files wait and the import is tried again later.
@@ -958,6 +959,7 @@ int arca_watch(const char *dir, int argc, char **argv)
     }
     memcpy(w->drop, drop, len);
     w->drop[len] = '\0';
+    w->io.folder_root = w->drop;
     struct stat st;
     if (stat(w->drop, &st) < 0 || realpath(w->drop, w->drop_real) == NULL) {
         say("%s: %s", w->drop, strerror(errno));

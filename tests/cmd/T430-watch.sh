@@ -6,7 +6,7 @@
 # of the folder left alone, a busy collection waited for, searches while
 # it runs, JSON lines, and a clean stop on SIGTERM.
 . "$(dirname "$0")/lib.sh"
-plan 30
+plan 33
 
 C=$TMP/c
 D=$TMP/drop
@@ -99,6 +99,22 @@ ok "search works while watch runs" arca -C "$C" search union
 ok "the file waits, and is imported once the writer is done" within "$T" found busyword
 wait "$locker"
 is "$(grep -c 'collection is busy' "$TMP/watch.log")" 1 "busy is said once only"
+
+# A post's folder moved in after its sidecar: one record with attachments,
+# and a file added to it later makes a new version of that record.
+mkdir -p "$TMP/post/att"
+printf 'postbodyword the text of the post\n' >"$TMP/post/index.txt"
+printf 'postattword an attached note\n' >"$TMP/post/att/a.txt"
+printf '{"title": "Dropped post"}\n' >"$D/post.meta.json"
+mv "$TMP/post" "$D/post"
+id_of() { arca -C "$C" search --json "$1" | jq -r '.hits[0].id // empty'; }
+one_record() { [ -n "$(id_of postbodyword)" ] && [ "$(id_of postbodyword)" = "$(id_of postattword)" ]; }
+ok "a post's folder moved in beside its sidecar is one record" within "$T" one_record
+printf 'latepostword added afterwards\n' >"$D/post/late.txt"
+ok "a file added to it later is found in that record" \
+   within "$T" eval '[ "$(id_of latepostword)" = "$(id_of postbodyword)" ]'
+is "$(arca -C "$C" show --json "$(id_of postbodyword)" | jq -r '[.title, .version, (.parts | length)] | join(" ")')" \
+   "Dropped post 2 3" "as its new version"
 
 kill -TERM "$pid"
 wait "$pid"
