@@ -153,6 +153,16 @@ arca_status arca_hooks_folder(arca_hooks *h, const char *path,
                               const char *const *files, size_t n,
                               int *is_record, char **body, arca_hook_doc *d,
                               char *err, size_t errlen);
+/*
+ * S[0..N) in the one form arca keeps text in (norm.c): NFC, with
+ * full-width and half-width forms made ordinary.  *out is a malloc'd
+ * NUL-terminated copy, or NULL when S is in that form already.
+ * ARCA_EINVAL: S is not UTF-8.
+ */
+arca_status arca_norm(const char *s, size_t n, char **out, size_t *outlen);
+/* The same over *S, a malloc'd string of *LEN bytes (LEN NULL: strlen),
+ * replaced when it changes. */
+arca_status arca_norm_inplace(char **s, size_t *len);
 /* Read a whole file into a malloc'd buffer (NUL added, not counted). */
 arca_status arca_read_file(const char *path, uint64_t max, char **data,
                            size_t *len, char *err, size_t errlen);

@@ -271,6 +271,13 @@ static arca_status extract_part(arca_detector *det, const char *name,
                  po->x.errmsg[0] ? po->x.errmsg : arca_status_str(rc));
         return rc;
     }
+    /* One form for the text and its fields, whatever wrote them. */
+    if (arca_norm_inplace(&po->x.text, &po->x.len) == ARCA_OK)
+        po->x.cap = po->x.len + 1;
+    arca_norm_inplace(&po->x.title, NULL);
+    arca_norm_inplace(&po->x.author, NULL);
+    arca_norm_inplace(&po->x.description, NULL);
+    arca_norm_inplace(&po->x.keywords, NULL);
     po->has_text = po->x.len > 0;
     if (po->x.charset && strcmp(po->x.charset, "UTF-8") == 0 &&
         !arca_utf8_valid(data, len))
@@ -545,6 +552,10 @@ static void fill_defaults(job *j)
 static arca_status build_record(job *j, json_t *extra)
 {
     part_out *po = &j->part;
+    /* Fields from outside the file, in the form its text is in. */
+    arca_norm_inplace(&j->title, NULL);
+    arca_norm_inplace(&j->author, NULL);
+    arca_norm_inplace(&j->board, NULL);
     free(j->extra);
     j->extra = NULL;
     if (json_object_size(extra) > 0)

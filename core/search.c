@@ -130,11 +130,21 @@ arca_status arca_db_search(arca_db *db, const char *query,
     arca_xmset *m = NULL;
     unsigned slots[NFACET_NAMES + ARCA_MAX_FIELDS];
     size_t nslots = 0;
-    char *wide = NULL;
+    char *wide = NULL, *nq = NULL, *nf = NULL;
+    size_t nlen;
 
     *out = NULL;
     if (opts == NULL)
         opts = &defaults;
+    /* Queries are read in the form text is kept in (norm.c); one that is
+     * not UTF-8 is left to the parser as it is. */
+    const char *filter = opts->filter;
+    if (query && arca_norm(query, strlen(query), &nq, &nlen) == ARCA_OK &&
+        nq)
+        query = nq;
+    if (filter && arca_norm(filter, strlen(filter), &nf, &nlen) == ARCA_OK &&
+        nf)
+        filter = nf;
     arca_results *r = calloc(1, sizeof *r);
     if (r == NULL)
         return arca_db_fail(db, ARCA_ENOMEM, "out of memory");
@@ -181,7 +191,7 @@ arca_status arca_db_search(arca_db *db, const char *query,
         rc = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
         goto out;
     }
-    arca_xquery q = {wide ? wide : query, opts->filter, opts->offset,
+    arca_xquery q = {wide ? wide : query, filter, opts->offset,
                      opts->limit ? opts->limit : 10, (int)opts->sort,
                      opts->collapse, slots, nslots, db->cfg.fields,
                      db->cfg.nfields, wide ? query : NULL, opts->estimate};
@@ -266,6 +276,8 @@ arca_status arca_db_search(arca_db *db, const char *query,
 out:
     arca_xmset_free(m);
     free(wide);
+    free(nq);
+    free(nf);
     if (rc) {
         arca_results_destroy(r);
         return rc;

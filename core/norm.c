@@ -1,0 +1,85 @@
+/*
+ * norm.c: one form for text that means the same.
+ *
+ * Every text arca extracts, every field and every query goes through
+ * arca_norm() before it is stored or indexed or parsed, so that the same
+ * words match however they were written:
+ * - Unicode NFC (utf8proc): Hangul decomposed into jamo by some file
+ *   systems and old tools (U+1100 ᄒ U+1161 ᅡ U+11AB ᆫ) becomes the
+ *   syllable (U+D55C 한), a letter and a combining accent one letter;
+ * - the full-width and half-width forms (U+FF00..U+FFEF) and the
+ *   ideographic space (U+3000) become their ordinary forms: Ａｒｃａ is
+ *   Arca, （ is (, ﾊﾟ is パ.  Only these: full NFKC would also turn ①
+ *   into 1 and ﬁ into fi, which is not the same text.
+ * Text that is all ASCII is already in that form and is not copied.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "arca-private.h"
+
+/* A width variant as its ordinary character; anything else unchanged. */
+static utf8proc_int32_t fold_width(utf8proc_int32_t c, void *unused)
+{
+    (void)unused;
+    if (c == 0x3000)
+        return ' ';
+    if (c < 0xFF00 || c > 0xFFEF)
+        return c;
+    utf8proc_int32_t d[4];
+    int last = 0;
+    utf8proc_ssize_t n = utf8proc_decompose_char(
+        c, d, 4, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT, &last);
+    return n == 1 ? d[0] : c;
+}
+
+static int all_ascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
+arca_status arca_norm(const char *s, size_t n, char **out, size_t *outlen)
+{
+    *out = NULL;
+    *outlen = 0;
+    if (s == NULL || all_ascii(s, n))
+        return ARCA_OK;
+    if (n > (size_t)PTRDIFF_MAX / 8)
+        return ARCA_ELIMIT;
+    utf8proc_uint8_t *r = NULL;
+    utf8proc_ssize_t len = utf8proc_map_custom(
+        (const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &r,
+        UTF8PROC_STABLE | UTF8PROC_COMPOSE, fold_width, NULL);
+    if (len < 0)
+        return len == UTF8PROC_ERROR_NOMEM ? ARCA_ENOMEM : ARCA_EINVAL;
+    if ((size_t)len == n && memcmp(r, s, n) == 0) {
+        free(r);                /* the same: keep the caller's */
+        return ARCA_OK;
+    }
+    *out = (char *)r;
+    *outlen = (size_t)len;
+    return ARCA_OK;
+}
+
+arca_status arca_norm_inplace(char **s, size_t *len)
+{
+    if (*s == NULL)
+        return ARCA_OK;
+    size_t n = len ? *len : strlen(*s), m;
+    char *t;
+    arca_status rc = arca_norm(*s, n, &t, &m);
+    if (rc || t == NULL)
+        return rc;
+    free(*s);
+    *s = t;
+    if (len)
+        *len = m;
+    return ARCA_OK;
+}
