@@ -58,6 +58,7 @@ typedef struct arca_config {
     arca_synonyms *synonyms;  /* config.lua's synonyms and the gazetteer's,
                                  or NULL */
     int no_gazetteer;         /* config.lua: gazetteer = false */
+    int no_cjk_words;         /* analysis = { cjk_words = false } */
 } arca_config;
 
 #define ARCA_ERRLEN 1024

@@ -18,6 +18,7 @@
  *   fields = { docno = "keyword", summary = "text" }
  *   synonyms = { {"Gyeongju", "경주", "慶州", "Кёнджу"} }
  *   gazetteer = false      -- leave the default gazetteer's places out
+ *   analysis = { cjk_words = false }   -- Korean as n-grams only
  * An unknown key inside `import` is an error (a misspelt setting would
  * otherwise be ignored without a word); other top-level keys belong to
  * import hooks and are left to them.
@@ -291,6 +292,49 @@ static arca_status read_gazetteer(lua_State *L, arca_config *c, char *err,
     return ARCA_OK;
 }
 
+/*
+ * analysis = { cjk_words = false }: Korean words are indexed as n-grams
+ * only, without their whole words (the baseline `make eval` compares
+ * with).  A change applies to records imported or reindexed after it.
+ */
+static arca_status read_analysis(lua_State *L, arca_config *c, char *err,
+                                 size_t errlen)
+{
+    int t = lua_getfield(L, -1, "analysis");
+    arca_status rc = ARCA_OK;
+    if (t == LUA_TNIL) {
+        lua_pop(L, 1);
+        return ARCA_OK;
+    }
+    if (t != LUA_TTABLE) {
+        snprintf(err, errlen, "analysis: a table, not %s",
+                 lua_typename(L, t));
+        lua_pop(L, 1);
+        return ARCA_EINVAL;
+    }
+    lua_pushnil(L);
+    while (rc == ARCA_OK && lua_next(L, -2) != 0) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
+                                                      : "(not a name)";
+        if (strcmp(k, "cjk_words") != 0) {
+            snprintf(err, errlen, "analysis.%s: no such setting (known: "
+                     "cjk_words)", k);
+            rc = ARCA_EINVAL;
+        } else if (!lua_isboolean(L, -1)) {
+            snprintf(err, errlen, "analysis.cjk_words: true or false, not "
+                     "%s", luaL_typename(L, -1));
+            rc = ARCA_EINVAL;
+        } else {
+            c->no_cjk_words = !lua_toboolean(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+    if (rc)
+        lua_pop(L, 1);                  /* the key lua_next left */
+    lua_pop(L, 1);
+    return rc;
+}
+
 static arca_status read_import(lua_State *L, arca_config *c, char *err,
                                size_t errlen)
 {
@@ -409,6 +453,8 @@ arca_status arca_config_load(const char *path, arca_config *out, char *err,
             rc = read_fields(L, out, msg, sizeof msg);
         if (rc == ARCA_OK)
             rc = read_gazetteer(L, out, msg, sizeof msg);
+        if (rc == ARCA_OK)
+            rc = read_analysis(L, out, msg, sizeof msg);
         if (rc == ARCA_OK)
             rc = read_synonyms(L, out, msg, sizeof msg);
         if (rc)

@@ -256,6 +256,7 @@ arca_status arca_record_docs(arca_db *db, const arca_cat_record *r,
         rc = arca_xdoc_new(&d);
         if (rc == ARCA_OK) {
             docs[i] = d;
+            arca_xdoc_words(d, !db->cfg.no_cjk_words);
             rc = add_fields(d, r, p, &term);
             if (rc == ARCA_OK && r->extra && db->cfg.nfields > 0)
                 rc = add_declared(d, &db->cfg, r->extra,

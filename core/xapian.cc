@@ -402,6 +402,117 @@ static const Xapian::Stem &index_stemmer(const char *lang)
     return tl_stems[slot];
 }
 
+/* ---- Korean words ---- */
+
+/*
+ * Korean is written in words (eojeol) separated by spaces, each a stem
+ * with its particles attached: 도시가, 도시의, 도시에서.  The n-grams find
+ * a word inside any longer one; the whole words, as XW terms beside them
+ * (without positions), let a query's exact word rank above a bigram met
+ * by chance, and each word's form without a final particle, as an XV
+ * term (도시 of 도시가), lets 도시가 and 도시에서 meet, a little below the
+ * word itself.
+ */
+#define KW_PREFIX "XW"
+#define KW_STEM_PREFIX "XV"
+#define KW_MAX_SYLLABLES 20     /* longer runs are not words */
+
+/* Particles (josa), longest first, stripped only where at least two
+ * syllables remain. */
+static const char *const k_particles[] = {
+    "으로부터", "에서부터", "이라고", "으로서", "으로써", "에게서",
+    "에서", "에게", "한테", "께서", "으로", "부터", "까지", "보다",
+    "처럼", "마다", "조차", "이나", "이며", "이다", "하고",
+    "은", "는", "이", "가", "을", "를", "의", "에", "로", "와", "과",
+    "도", "만",
+};
+
+static bool is_hangul_syllable(unsigned c)
+{
+    return c >= 0xAC00 && c <= 0xD7A3;
+}
+
+/* WORD (Hangul syllables, 3 bytes each) without its final particle, or
+ * "" when it has none that leaves two syllables. */
+static std::string strip_particle(const std::string &word)
+{
+    for (const char *p : k_particles) {
+        size_t n = strlen(p);
+        if (word.size() >= n + 6 &&
+            word.compare(word.size() - n, n, p) == 0)
+            return word.substr(0, word.size() - n);
+    }
+    return std::string();
+}
+
+/* Each run of 2 to KW_MAX_SYLLABLES Hangul syllables in TEXT[0..LEN),
+ * given to EACH with its particle-stripped form ("" when none). */
+template <class F>
+static void korean_words(const char *text, size_t len, F each)
+{
+    std::string word;
+    size_t syllables = 0;
+    auto flush = [&]() {
+        if (syllables >= 2 && syllables <= KW_MAX_SYLLABLES)
+            each(word, strip_particle(word));
+        word.clear();
+        syllables = 0;
+    };
+    for (Xapian::Utf8Iterator it(text, len); it != Xapian::Utf8Iterator();
+         ++it) {
+        unsigned c = *it;
+        if (is_hangul_syllable(c)) {
+            Xapian::Unicode::append_utf8(word, c);
+            syllables++;
+        } else {
+            flush();
+        }
+    }
+    flush();
+}
+
+/*
+ * The Korean words a query types whole, as XW terms ORed: words of its
+ * free text, not those after a field prefix or a minus.
+ */
+static Xapian::Query korean_word_query(const char *q)
+{
+    std::vector<Xapian::Query> terms;
+    std::unordered_set<std::string> seen;
+    const char *p = q;
+    while (*p && terms.size() < 32) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *start = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        std::string tok(start, (size_t)(p - start));
+        if (tok.empty() || tok[0] == '-' || tok.find(':') != std::string::npos)
+            continue;
+        korean_words(tok.data(), tok.size(),
+                     [&](const std::string &w, const std::string &stem) {
+            /* The word whole, and where others have it with a particle;
+             * typed with one, its stem too. */
+            for (const std::string &t :
+                 {KW_PREFIX + w, KW_STEM_PREFIX + w,
+                  stem.empty() ? std::string() : KW_PREFIX + stem,
+                  stem.empty() ? std::string() : KW_STEM_PREFIX + stem}) {
+                if (t.empty() || !seen.insert(t).second)
+                    continue;
+                /* A word met only with a particle weighs half. */
+                if (t.compare(0, 2, KW_STEM_PREFIX) == 0)
+                    terms.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
+                                       Xapian::Query(t), 0.5);
+                else
+                    terms.emplace_back(t);
+            }
+        });
+    }
+    if (terms.empty())
+        return Xapian::Query();
+    return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+}
+
 /* ---- Handles ---- */
 
 struct arca_xdb {
@@ -424,6 +535,7 @@ struct arca_xdoc {
     Xapian::Document doc;
     Xapian::TermGenerator tg;
     unsigned nfields = 0;           /* text fields indexed so far */
+    bool words = true;              /* Korean whole words too */
 };
 
 struct facet_values {
@@ -666,10 +778,24 @@ arca_status arca_xdoc_text(arca_xdoc *d, const char *prefix, const char *text,
         if (len > 0)
             d->tg.index_text(Xapian::Utf8Iterator(text, len),
                              wdf_inc ? wdf_inc : 1, prefix ? prefix : "");
+        if (len > 0 && d->words && (prefix == NULL || prefix[0] == '\0'))
+            korean_words(text, len,
+                         [&](const std::string &w, const std::string &stem) {
+                d->doc.add_term(KW_PREFIX + w, wdf_inc ? wdf_inc : 1);
+                if (!stem.empty())
+                    d->doc.add_term(KW_STEM_PREFIX + stem,
+                                    wdf_inc ? wdf_inc : 1);
+            });
         return ARCA_OK;
     } catch (...) {
         return status_of_exception();
     }
+}
+
+void arca_xdoc_words(arca_xdoc *d, int on)
+{
+    if (d != NULL)
+        d->words = on != 0;
 }
 
 arca_status arca_xdoc_value(arca_xdoc *d, unsigned slot, const char *value,
@@ -1456,6 +1582,11 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
         } catch (const Xapian::QueryParserError &) {
             /* The query parsed as text; no title bonus then. */
         }
+        /* Korean words typed whole weigh more where a record has them
+         * whole, or with a particle. */
+        Xapian::Query kw = korean_word_query(q->query);
+        if (!kw.empty())
+            query = Xapian::Query(Xapian::Query::OP_AND_MAYBE, query, kw);
     }
     what = "search " + x->path;
     /* A query or filter with no terms at all ("*", "\"\"") matches

@@ -74,6 +74,9 @@ arca_status arca_xdoc_term(arca_xdoc *d, const char *prefix,
 arca_status arca_xdoc_text(arca_xdoc *d, const char *prefix, const char *text,
                            size_t len, unsigned wdf_inc,
                            const char *stem_lang);
+/* Whether D's text gets Korean whole words (XW terms) beside its
+ * n-grams; on unless turned off. */
+void arca_xdoc_words(arca_xdoc *d, int on);
 arca_status arca_xdoc_value(arca_xdoc *d, unsigned slot, const char *value,
                             size_t len);
 arca_status arca_xdoc_value_number(arca_xdoc *d, unsigned slot, double v);
