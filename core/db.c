@@ -33,6 +33,8 @@ static const char config_template[] =
     "  },\n"
     "  -- Extra fields (from sidecars and hooks) searchable by name:\n"
     "  -- fields = { writer = \"text\", dept = \"keyword\" },  -- writer:kim\n"
+    "  -- Korean as n-grams only, without whole words (to compare):\n"
+    "  -- analysis = { cjk_words = false },\n"
     "  -- Import hooks.  on_extract(mime, doc) sees a file's extracted\n"
     "  -- doc.text, its original doc.raw (text types), doc.name, doc.path\n"
     "  -- and the fields title, author, date, board, lang, tags, fields;\n"

@@ -16,7 +16,9 @@
 #            left untranslated): those queries have more than one right-
 #            looking answer.
 #   phrase:  a run of words from the middle of the page's text, occurring in
-#            no other page of the corpus (whatever the language).  Latin,
+#            no other page of its language (an untranslated page shares its
+#            text with the English one: that is counted in title_shared's
+#            spirit, not avoided).  Latin,
 #            Cyrillic and Korean: a quoted phrase of 4 words from one line.
 #            Chinese and Japanese: 7 consecutive Han/kana characters,
 #            unquoted; a page with no such run falls back to the 4-word
@@ -79,7 +81,8 @@ def cjk_windows:
 . as $records
 | ($records | map(. + {lang: lang_of, title: (.title_html | clean_title),
                        flat: (.text | flat)})) as $recs
-| ($recs | map(.flat) | join("\n")) as $all
+| ($recs | group_by(.lang) | map({key: .[0].lang, value: (map(.flat) | join("\n"))})
+   | from_entries) as $flat_lang
 | ($recs | group_by(.lang) | map({key: .[0].lang, value: .}) | from_entries) as $by_lang
 # Title counts, per language and over the corpus.
 | ($by_lang | map_values(reduce .[] as $r ({}; .[$r.title] += 1))) as $tcount
@@ -92,7 +95,7 @@ def cjk_windows:
          then ($r.text | cjk_windows) else [] end) as $cjk
       | (if ($cjk | length) > 0 then $cjk else ($r.text | word_windows) end)
       | first(.[0:60][]
-              | select(. as $c | ($all | indices($c.s) | length)
+              | select(. as $c | ($flat_lang[$r.lang] | indices($c.s) | length)
                                  == ($r.flat | indices($c.s) | length)))
       | {set: "phrase", lang: $r.lang, query: .q, expected: $r.source,
          title: $r.title} ] as $phrase_q
