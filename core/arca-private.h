@@ -164,6 +164,14 @@ arca_status arca_norm(const char *s, size_t n, char **out, size_t *outlen);
 /* The same over *S, a malloc'd string of *LEN bytes (LEN NULL: strlen),
  * replaced when it changes. */
 arca_status arca_norm_inplace(char **s, size_t *len);
+/*
+ * The key of a whole title, the same for a record's title and a query
+ * that types it: without a leading section number ("3.1.", "8장."),
+ * case folded, spaces made one, at most ARCA_TITLE_KEY_MAX bytes cut on a
+ * character.  Its length; 0 (and "") when nothing is left.
+ */
+#define ARCA_TITLE_KEY_MAX 200
+size_t arca_title_key(const char *title, char *out, size_t outlen);
 /* Read a whole file into a malloc'd buffer (NUL added, not counted). */
 arca_status arca_read_file(const char *path, uint64_t max, char **data,
                            size_t *len, char *err, size_t errlen);

@@ -83,3 +83,74 @@ arca_status arca_norm_inplace(char **s, size_t *len)
         *len = m;
     return ARCA_OK;
 }
+
+/* ---- Whole titles ---- */
+
+static int is_space_byte(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+           c == '\v';
+}
+
+/* S past a leading section number: "3.", "3.1.2 ", "8장. ", "第3章 ". */
+static const char *past_number(const char *s)
+{
+    const char *p = s;
+    int first = strncmp(p, "第", 3) == 0;
+    if (first)
+        p += 3;
+    if (*p < '0' || *p > '9')
+        return s;
+    while ((*p >= '0' && *p <= '9') || *p == '.')
+        p++;
+    if (strncmp(p, "장", 3) == 0 || strncmp(p, "章", 3) == 0 ||
+        strncmp(p, "절", 3) == 0)
+        p += 3;
+    if (*p == '.' || *p == ')')
+        p++;
+    if (!is_space_byte(*p) && !(first && p > s + 3))
+        return s;
+    while (is_space_byte(*p))
+        p++;
+    return *p ? p : s;
+}
+
+size_t arca_title_key(const char *title, char *out, size_t outlen)
+{
+    if (outlen == 0)
+        return 0;
+    out[0] = '\0';
+    if (title == NULL)
+        return 0;
+    while (is_space_byte(*title))
+        title++;
+    const char *t = past_number(title);
+    utf8proc_uint8_t *f = NULL;
+    utf8proc_ssize_t n = utf8proc_map(
+        (const utf8proc_uint8_t *)t, (utf8proc_ssize_t)strlen(t), &f,
+        UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+    if (n < 0)
+        return 0;
+    size_t o = 0;
+    int space = 0;
+    for (const char *r = (const char *)f; *r; r++) {
+        if (is_space_byte(*r)) {
+            space = o > 0;
+            continue;
+        }
+        size_t k = 1;           /* the whole character, or none of it */
+        while ((r[k] & 0xC0) == 0x80)
+            k++;
+        if (o + space + k + 1 > outlen || o + space + k > ARCA_TITLE_KEY_MAX)
+            break;
+        if (space)
+            out[o++] = ' ';
+        space = 0;
+        memcpy(out + o, r, k);
+        o += k;
+        r += k - 1;
+    }
+    out[o] = '\0';
+    free(f);
+    return o;
+}

@@ -265,6 +265,11 @@ arca_status arca_record_docs(arca_db *db, const arca_cat_record *r,
         if (rc == ARCA_OK && p->seq == 0 && r->title)
             rc = arca_xdoc_text(d, "", r->title, strlen(r->title), 3,
                                 stem_lang_of(r->lang));
+        /* The whole title as one term, for a query that types it. */
+        char tkey[ARCA_TITLE_KEY_MAX + 1];
+        if (rc == ARCA_OK && p->seq == 0 &&
+            arca_title_key(r->title, tkey, sizeof tkey) > 0)
+            rc = arca_xdoc_weighted_term(d, "XT", tkey, 1);
         if (rc == ARCA_OK && p->name)
             rc = arca_xdoc_text(d, "", p->name, strlen(p->name), 2, NULL);
         /* Extracted fields (a camera, keywords, a description) are

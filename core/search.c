@@ -191,10 +191,13 @@ arca_status arca_db_search(arca_db *db, const char *query,
         rc = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
         goto out;
     }
+    char key[ARCA_TITLE_KEY_MAX + 1];
+    arca_title_key(query, key, sizeof key);
     arca_xquery q = {wide ? wide : query, filter, opts->offset,
                      opts->limit ? opts->limit : 10, (int)opts->sort,
                      opts->collapse, slots, nslots, db->cfg.fields,
-                     db->cfg.nfields, wide ? query : NULL, opts->estimate};
+                     db->cfg.nfields, wide ? query : NULL, opts->estimate,
+                     key};
     rc = arca_xdb_search(db->xdb, &q, &m);
     if (rc == ARCA_ERETRY && arca_xdb_reopen(db->xdb) == ARCA_OK)
         rc = arca_xdb_search(db->xdb, &q, &m);

@@ -26,6 +26,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +46,7 @@
 /* ---- Limits ---- */
 
 #define XDB_MAX_TERM 245            /* Xapian refuses longer terms */
+#define XDB_TITLE_KEY_PREFIX "XT"   /* a record's whole title, as a key */
 #define XDB_MAX_QUERY 8192          /* bytes of query or filter text */
 #define XDB_MAX_HITS 10000          /* hits per search (page for more) */
 #define XDB_MAX_FACETS 16           /* facet slots per search */
@@ -70,6 +72,7 @@
 enum field_kind {
     FIELD_NONE,     /* a prefix with no query field */
     FIELD_TEXT,     /* free text: title:word searches S-prefixed words */
+    FIELD_EXACT,    /* free text, never stemmed: author:kim */
     FIELD_BOOL,     /* a filter term: board:News */
     FIELD_YEAR,     /* year:2023 (Y term) and year:A..B (date range) */
     FIELD_DATE      /* date:2023-12-01 (D, M or Y term) and date:A..B */
@@ -84,7 +87,7 @@ struct xfield {
 
 static const xfield fields[] = {
     {"title",  "S",  FIELD_TEXT, false},
-    {"author", "A",  FIELD_TEXT, false},
+    {"author", "A",  FIELD_EXACT, false},
     {"board",  "XB", FIELD_BOOL, true},
     {"tag",    "K",  FIELD_BOOL, true},
     {"type",   "T",  FIELD_BOOL, true},
@@ -792,6 +795,24 @@ arca_status arca_xdoc_text(arca_xdoc *d, const char *prefix, const char *text,
     }
 }
 
+arca_status arca_xdoc_weighted_term(arca_xdoc *d, const char *prefix,
+                                    const char *value, unsigned wdf)
+{
+    if (d == NULL || prefix == NULL || value == NULL)
+        return ARCA_EINVAL;
+    if (value[0] == '\0')
+        return ARCA_OK;
+    try {
+        std::string t = std::string(prefix) + value;
+        if (t.size() > XDB_MAX_TERM)
+            return ARCA_ELIMIT;
+        d->doc.add_term(t, wdf ? wdf : 1);
+        return ARCA_OK;
+    } catch (...) {
+        return status_of_exception();
+    }
+}
+
 void arca_xdoc_words(arca_xdoc *d, int on)
 {
     if (d != NULL)
@@ -1061,6 +1082,33 @@ class BoolField : public Xapian::FieldProcessor {
     const char *prefix_;
 };
 
+/*
+ * A field whose words match as written, never stemmed: author:kim finds
+ * Kim, not Kims.  Its value is parsed by a parser of its own, with no
+ * stemmer, its words ANDed (a quoted value is a phrase).
+ */
+class ExactField : public Xapian::FieldProcessor {
+  public:
+    ExactField(const char *prefix, const Xapian::Database &db)
+        : prefix_(prefix)
+    {
+        qp_.set_database(db);
+        qp_.set_default_op(Xapian::Query::OP_AND);
+        qp_.set_stemming_strategy(Xapian::QueryParser::STEM_NONE);
+    }
+    Xapian::Query operator()(const std::string &value) override
+    {
+        return qp_.parse_query(value,
+                               Xapian::QueryParser::FLAG_PHRASE |
+                                   Xapian::QueryParser::FLAG_CJK_NGRAM,
+                               prefix_);
+    }
+
+  private:
+    std::string prefix_;
+    Xapian::QueryParser qp_;
+};
+
 /* Digits only, 1 to 4 of them, zero-padded to 4: "850" gives "0850". */
 static bool parse_year(const std::string &s, std::string &year)
 {
@@ -1233,6 +1281,9 @@ static void setup_parser(Xapian::QueryParser &qp, const Xapian::Database &db,
         case FIELD_TEXT:
             qp.add_prefix(f.name, f.prefix);
             break;
+        case FIELD_EXACT:
+            qp.add_prefix(f.name, (new ExactField(f.prefix, db))->release());
+            break;
         case FIELD_BOOL:
             qp.add_boolean_prefix(f.name, (new BoolField(f.prefix))->release());
             break;
@@ -1331,11 +1382,52 @@ static std::string wrap_cjk_words(const std::string &q)
     return out;
 }
 
+/*
+ * Xapian 1.4.22 gives a field with a FieldProcessor nothing for a quoted
+ * value (author:"Kim Minsu" would find nothing): such a value becomes a
+ * group, author:(Kim Minsu), its words each matched exactly.
+ */
+static std::string unquote_exact_fields(const std::string &q)
+{
+    std::string out;
+    bool quoted = false;
+    for (size_t i = 0; i < q.size(); i++) {
+        char c = q[i];
+        if (!quoted) {
+            for (const xfield &f : fields) {
+                if (f.name == NULL || f.kind != FIELD_EXACT)
+                    continue;
+                size_t n = strlen(f.name);
+                if ((i == 0 || !isalnum((unsigned char)q[i - 1])) &&
+                    q.compare(i, n, f.name) == 0 && i + n + 1 < q.size() &&
+                    q[i + n] == ':' && q[i + n + 1] == '"') {
+                    size_t end = q.find('"', i + n + 2);
+                    if (end == std::string::npos)
+                        break;
+                    out.append(q, i, n + 1);
+                    out += '(';
+                    out.append(q, i + n + 2, end - (i + n + 2));
+                    out += ')';
+                    i = end;
+                    c = 0;
+                    break;
+                }
+            }
+            if (c == 0)
+                continue;
+        }
+        if (c == '"')
+            quoted = !quoted;
+        out += c;
+    }
+    return out;
+}
+
 static Xapian::Query parse_once(Xapian::QueryParser &qp, const std::string &q,
                                 field_errors *errs)
 {
     errs->first.clear();
-    Xapian::Query r = qp.parse_query(q, query_flags);
+    Xapian::Query r = qp.parse_query(unquote_exact_fields(q), query_flags);
     if (!errs->first.empty())
         throw Xapian::QueryParserError(errs->first);
     return r;
@@ -1395,6 +1487,31 @@ static Xapian::Query parse_text(Xapian::QueryParser &qp,
         }
         throw;
     }
+}
+
+/*
+ * RAW as a phrase, when it is two or more plain words (no quotes, fields,
+ * operators, wildcards or signs): where they stand together and in order
+ * a record weighs more than where they are scattered.  An empty query
+ * otherwise.
+ */
+static Xapian::Query parse_phrase(Xapian::QueryParser &qp, const char *raw,
+                                  field_errors *errs)
+{
+    std::string q = strip_ellipses(raw);
+    if (q.find_first_of("\"():*+-[]{}") != std::string::npos)
+        return Xapian::Query();
+    static const char *const ops[] = {"AND", "OR", "NOT", "XOR", "NEAR",
+                                      "ADJ"};
+    for (const char *op : ops) {
+        size_t at = q.find(op);
+        if (at != std::string::npos && (at == 0 || q[at - 1] == ' '))
+            return Xapian::Query();
+    }
+    Xapian::Query p = parse_once(qp, "\"" + q + "\"", errs);
+    if (p.get_type() != Xapian::Query::OP_PHRASE)
+        return Xapian::Query();
+    return p;
 }
 
 /* Q with free text read as title: words, for the title bonus. */
@@ -1582,11 +1699,28 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
         } catch (const Xapian::QueryParserError &) {
             /* The query parsed as text; no title bonus then. */
         }
+        /* Words that stand together as typed weigh more. */
+        try {
+            Xapian::Query p = parse_phrase(qp, q->query, &errs);
+            if (!p.empty())
+                query = Xapian::Query(Xapian::Query::OP_AND_MAYBE, query, p);
+        } catch (const Xapian::QueryParserError &) {
+            /* No phrase bonus then. */
+        }
         /* Korean words typed whole weigh more where a record has them
          * whole, or with a particle. */
         Xapian::Query kw = korean_word_query(q->query);
         if (!kw.empty())
             query = Xapian::Query(Xapian::Query::OP_AND_MAYBE, query, kw);
+        /* A record whose whole title is the query comes first: the
+         * known item a user types by its title. */
+        if (q->title_key != NULL && q->title_key[0] != '\0')
+            query = Xapian::Query(
+                Xapian::Query::OP_AND_MAYBE, query,
+                Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                              Xapian::Query(XDB_TITLE_KEY_PREFIX +
+                                            std::string(q->title_key)),
+                              4.0));
     }
     what = "search " + x->path;
     /* A query or filter with no terms at all ("*", "\"\"") matches
@@ -1597,7 +1731,11 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
                                                filter);
     m.enq.set_query(query);
 
-    if (q->sort == 1) {
+    if (q->sort == 0) {
+        /* Equal weights (a filter alone, the same words as often): the
+         * newest first. */
+        m.enq.set_sort_by_relevance_then_value(ARCA_SLOT_DATE, true);
+    } else if (q->sort == 1) {
         m.enq.set_sort_by_value_then_relevance(ARCA_SLOT_DATE, true);
     } else if (q->sort == 2) {
         /* Undated documents (empty value) last, not first. */

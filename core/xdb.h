@@ -74,6 +74,10 @@ arca_status arca_xdoc_term(arca_xdoc *d, const char *prefix,
 arca_status arca_xdoc_text(arca_xdoc *d, const char *prefix, const char *text,
                            size_t len, unsigned wdf_inc,
                            const char *stem_lang);
+/* Add PREFIX+VALUE to D as a term with WDF (not lowercased, no
+ * position): it counts in the weight, unlike arca_xdoc_term()'s. */
+arca_status arca_xdoc_weighted_term(arca_xdoc *d, const char *prefix,
+                                    const char *value, unsigned wdf);
 /* Whether D's text gets Korean whole words (XW terms) beside its
  * n-grams; on unless turned off. */
 void arca_xdoc_words(arca_xdoc *d, int on);
@@ -130,6 +134,9 @@ typedef struct arca_xquery {
      * (synonyms): the spelling suggestion corrects this.  NULL: QUERY. */
     const char *typed;
     int estimate;            /* the total may be an estimate */
+    /* The query as a whole title's key (arca_title_key), or NULL: a
+     * record whose title is just that ranks first. */
+    const char *title_key;
 } arca_xquery;
 
 /*
