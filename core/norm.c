@@ -101,13 +101,21 @@ static const char *past_number(const char *s)
         p += 3;
     if (*p < '0' || *p > '9')
         return s;
+    int marked = first;         /* a dot or a chapter sign: a number,
+                                   where "2023 Report" is a year */
     while ((*p >= '0' && *p <= '9') || *p == '.')
-        p++;
+        marked |= *p++ == '.';
     if (strncmp(p, "장", 3) == 0 || strncmp(p, "章", 3) == 0 ||
-        strncmp(p, "절", 3) == 0)
+        strncmp(p, "절", 3) == 0) {
         p += 3;
-    if (*p == '.' || *p == ')')
+        marked = 1;
+    }
+    if (*p == '.' || *p == ')') {
         p++;
+        marked = 1;
+    }
+    if (!marked)
+        return s;
     if (!is_space_byte(*p) && !(first && p > s + 3))
         return s;
     while (is_space_byte(*p))

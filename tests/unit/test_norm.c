@@ -6,7 +6,8 @@
  * ideographic space come out in their ordinary forms; other compatibility
  * characters (circled digits, ligatures) are left as they are; ASCII and
  * text already in that form are not copied; bytes that are not UTF-8 are
- * refused.
+ * refused.  The key of a whole title drops its section number, case and
+ * extra spaces, and is cut on a character.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -76,12 +77,45 @@ static void test_ascii_and_errors(void **state)
     assert_int_equal(arca_norm_inplace(&s, NULL), ARCA_OK);
 }
 
+static void key_is(const char *title, const char *want)
+{
+    char key[ARCA_TITLE_KEY_MAX + 1];
+    assert_int_equal(arca_title_key(title, key, sizeof key), strlen(want));
+    assert_string_equal(key, want);
+}
+
+static void test_title_key(void **state)
+{
+    (void)state;
+    key_is("3. Blur Filters", "blur filters");
+    key_is("  3.1.2   Blur   Filters ", "blur filters");
+    key_is("8장. 이미지 합치기", "이미지 합치기");
+    key_is("第3章 ぼかし", "ぼかし");
+    key_is("Фильтры Размывания", "фильтры размывания");
+    key_is("2023 Annual Report", "2023 annual report");   /* a year, kept */
+    key_is("3.", "3.");                 /* nothing after it: kept */
+    key_is("", "");
+    key_is(NULL, "");
+
+    /* Long titles are cut on a character boundary. */
+    char big[1000] = "";
+    for (int i = 0; i < 200; i++)
+        strcat(big, "한");
+    char key[ARCA_TITLE_KEY_MAX + 1];
+    size_t n = arca_title_key(big, key, sizeof key);
+    assert_true(n <= ARCA_TITLE_KEY_MAX && n % 3 == 0 && n > 190);
+    char tiny[5];
+    assert_int_equal(arca_title_key("abcdef", tiny, sizeof tiny), 4);
+    assert_string_equal(tiny, "abcd");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nfc),
         cmocka_unit_test(test_width),
         cmocka_unit_test(test_ascii_and_errors),
+        cmocka_unit_test(test_title_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
