@@ -172,6 +172,9 @@ arca_status arca_norm_inplace(char **s, size_t *len);
  */
 #define ARCA_TITLE_KEY_MAX 200
 size_t arca_title_key(const char *title, char *out, size_t outlen);
+/* Read up to LEN bytes of FD, to its end if sooner (*got: how many);
+ * -1 with errno on a read error. */
+int arca_read_full(int fd, void *buf, size_t len, size_t *got);
 /* Read a whole file into a malloc'd buffer (NUL added, not counted). */
 arca_status arca_read_file(const char *path, uint64_t max, char **data,
                            size_t *len, char *err, size_t errlen);

@@ -630,6 +630,23 @@ static void free_children(arca_child *c, size_t n)
     free(c);
 }
 
+/* A new part of J, zeroed; NULL past the limit (J's warning says so). */
+static kid *new_kid(job *j)
+{
+    if (j->nkids >= MAX_KIDS) {
+        snprintf(j->warn, sizeof j->warn, "more than %d members: the rest "
+                 "were not taken", MAX_KIDS);
+        return NULL;
+    }
+    kid *ks = realloc(j->kids, (j->nkids + 1) * sizeof *ks);
+    if (ks == NULL)
+        return NULL;
+    j->kids = ks;
+    kid *k = &j->kids[j->nkids++];
+    memset(k, 0, sizeof *k);
+    return k;
+}
+
 /*
  * The N children CS (owned by the caller) become parts of J, named by
  * their path inside the file (PREFIX/NAME), each detected, extracted and
@@ -643,17 +660,12 @@ static arca_status expand_children(importer *im, arca_detector *det, job *j,
     arca_status rc = ARCA_OK;
     for (size_t i = 0; i < n && rc == ARCA_OK; i++) {
         arca_child *c = &cs[i];
-        if (j->nkids >= MAX_KIDS) {
-            snprintf(j->warn, sizeof j->warn, "more than %d members: the "
-                     "rest were not taken", MAX_KIDS);
-            break;
-        }
-        kid *ks = realloc(j->kids, (j->nkids + 1) * sizeof *ks);
-        if (ks == NULL)
+        kid *k = new_kid(j);
+        if (k == NULL) {
+            if (j->nkids >= MAX_KIDS)
+                break;
             return ARCA_ENOMEM;
-        j->kids = ks;
-        kid *k = &j->kids[j->nkids++];
-        memset(k, 0, sizeof *k);
+        }
         arca_str name = {0};
         if (prefix[0]) {
             arca_str_addz(&name, prefix);
@@ -837,19 +849,10 @@ static arca_status stream_part(importer *im, arca_detector *det,
         rc = head ? ARCA_EIO : ARCA_ENOMEM;
         goto out;
     }
-    while (n < HEAD_BYTES) {
-        ssize_t r = read(fd, head + n, HEAD_BYTES - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            snprintf(err, errlen, "%s: read error: %s", name,
-                     strerror(errno));
-            rc = ARCA_EIO;
-            goto out;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
+    if (arca_read_full(fd, head, HEAD_BYTES, &n) < 0) {
+        snprintf(err, errlen, "%s: read error: %s", name, strerror(errno));
+        rc = ARCA_EIO;
+        goto out;
     }
     po->size = (uint64_t)st.st_size;
     rc = arca_detect(det, head, n, name, po->mime, po->charset);
@@ -886,23 +889,6 @@ out:
         close(fd);
     free(head);
     return rc;
-}
-
-/* A new part of J, zeroed; NULL past the limit (J's warning says so). */
-static kid *new_kid(job *j)
-{
-    if (j->nkids >= MAX_KIDS) {
-        snprintf(j->warn, sizeof j->warn, "more than %d members: the rest "
-                 "were not taken", MAX_KIDS);
-        return NULL;
-    }
-    kid *ks = realloc(j->kids, (j->nkids + 1) * sizeof *ks);
-    if (ks == NULL)
-        return NULL;
-    j->kids = ks;
-    kid *k = &j->kids[j->nkids++];
-    memset(k, 0, sizeof *k);
-    return k;
 }
 
 /* An attachment of a folder record above the extraction limit. */

@@ -82,6 +82,25 @@ char *arca_strdup(const char *s)
 
 /* ---- Files ---- */
 
+int arca_read_full(int fd, void *buf, size_t len, size_t *got)
+{
+    size_t n = 0;
+    while (n < len) {
+        ssize_t r = read(fd, (char *)buf + n, len - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            *got = n;
+            return -1;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    *got = n;
+    return 0;
+}
+
 arca_status arca_read_file(const char *path, uint64_t max, char **data,
                            size_t *len, char *err, size_t errlen)
 {
@@ -118,19 +137,11 @@ arca_status arca_read_file(const char *path, uint64_t max, char **data,
         rc = ARCA_ENOMEM;
         goto out;
     }
-    while (n < cap) {
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            snprintf(err, errlen, "%s: read error: %s", path,
-                     strerror(errno));
-            rc = ARCA_EIO;
-            goto out;
-        }
-        if (r == 0)
-            break;              /* shrank while reading: take what is there */
-        n += (size_t)r;
+    /* A file that shrank while it was read: what is there is taken. */
+    if (arca_read_full(fd, buf, cap, &n) < 0) {
+        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+        rc = ARCA_EIO;
+        goto out;
     }
     buf[n] = '\0';
     *data = buf;
