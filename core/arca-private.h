@@ -172,6 +172,12 @@ arca_status arca_norm_inplace(char **s, size_t *len);
  */
 #define ARCA_TITLE_KEY_MAX 200
 size_t arca_title_key(const char *title, char *out, size_t outlen);
+/*
+ * The language of TEXT (ISO 639: "ko", "en", "de"...), or NULL: by its
+ * script, and for Latin and some Cyrillic text by libexttextcat (lang.c).
+ * The string is static or thread-local: copy it.
+ */
+const char *arca_detect_lang(const char *text, size_t len);
 /* Read up to LEN bytes of FD, to its end if sooner (*got: how many);
  * -1 with errno on a read error. */
 int arca_read_full(int fd, void *buf, size_t len, size_t *got);

@@ -543,7 +543,7 @@ static void fill_defaults(job *j)
     if (j->lang == NULL)
         j->lang = lang_primary(po->x.lang);
     if (j->lang == NULL)
-        j->lang = arca_strdup(arca_guess_lang(po->x.text, po->x.len));
+        j->lang = arca_strdup(arca_detect_lang(po->x.text, po->x.len));
     if (j->source == NULL)
         j->source = strdup(j->path);
 }
@@ -2746,7 +2746,7 @@ arca_status arca_db_add(arca_db *db, const arca_record_in *in, char *idbuf,
     if (lang == NULL)
         lang = lang_primary(parts[0].po.x.lang);
     if (lang == NULL)
-        lang = arca_strdup(arca_guess_lang(parts[0].po.x.text,
+        lang = arca_strdup(arca_detect_lang(parts[0].po.x.text,
                                            parts[0].po.x.len));
 
     rec.parts = calloc(nparts, sizeof *rec.parts);

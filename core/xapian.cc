@@ -1660,6 +1660,30 @@ static void check_search(const arca_xquery *q)
 }
 
 /* One try of a search on X's current revision, into M. */
+/*
+ * The languages of the collection's records (its L terms) whose stemmer
+ * is not already their script's default for queries (English for Latin,
+ * Russian for Cyrillic), at most MAX_QUERY_LANGS of them: a German
+ * collection's queries are stemmed in German too.
+ */
+#define MAX_QUERY_LANGS 4
+static std::vector<int> query_langs(const Xapian::Database &db)
+{
+    std::vector<int> out;
+    for (Xapian::TermIterator t = db.allterms_begin("L");
+         t != db.allterms_end("L") && out.size() < MAX_QUERY_LANGS; ++t) {
+        int li = lang_index((*t).c_str() + 1);
+        if (li < 0)
+            continue;
+        const char *def = script_stemmer[langs[li].sc];
+        if (def != NULL && strcmp(def, langs[li].snowball) == 0)
+            continue;
+        if (std::find(out.begin(), out.end(), li) == out.end())
+            out.push_back(li);
+    }
+    return out;
+}
+
 static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
                        std::string &what)
 {
@@ -1681,6 +1705,25 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
         what = "query " + quote_for_message(q->query);
         query = parse_text(qp, q->query, &errs);
         m.suggestion = qp.get_corrected_query_string();
+        /* Read again with the stemmer of each other language the
+         * collection holds, every word stemmed: a record matching in any
+         * of them matches. */
+        for (int li : query_langs(db)) {
+            qp.set_stemmer(Xapian::Stem(new ScriptStem(li, false)));
+            /* Capitals too: German writes every noun with one. */
+            qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL_Z);
+            try {
+                Xapian::Query other = parse_text(qp, q->query, &errs);
+                if (!other.empty())
+                    query = Xapian::Query(Xapian::Query::OP_OR, query,
+                                          other);
+            } catch (const Xapian::QueryParserError &) {
+                /* It parsed once; the reading of another language adds
+                 * nothing then. */
+            }
+        }
+        qp.set_stemmer(m.stem);
+        qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
         if (q->typed != NULL) {
             m.suggestion.clear();
             try {
