@@ -1663,17 +1663,23 @@ static void check_search(const arca_xquery *q)
 /*
  * The languages of the collection's records (its L terms) whose stemmer
  * is not already their script's default for queries (English for Latin,
- * Russian for Cyrillic), at most MAX_QUERY_LANGS of them: a German
- * collection's queries are stemmed in German too.
+ * Russian for Cyrillic), held by at least 1% of its documents (and 3), at
+ * most MAX_QUERY_LANGS of them: a German collection's queries are stemmed
+ * in German too.
  */
 #define MAX_QUERY_LANGS 4
 static std::vector<int> query_langs(const Xapian::Database &db)
 {
     std::vector<int> out;
+    /* A language counts from a share of the records: one page taken
+     * for German must not change how every query reads. */
+    Xapian::doccount least = db.get_doccount() / 100;
+    if (least < 3)
+        least = 3;
     for (Xapian::TermIterator t = db.allterms_begin("L");
          t != db.allterms_end("L") && out.size() < MAX_QUERY_LANGS; ++t) {
         int li = lang_index((*t).c_str() + 1);
-        if (li < 0)
+        if (li < 0 || t.get_termfreq() < least)
             continue;
         const char *def = script_stemmer[langs[li].sc];
         if (def != NULL && strcmp(def, langs[li].snowball) == 0)
