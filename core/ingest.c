@@ -59,6 +59,7 @@ typedef struct part_out {
 typedef struct kid {
     char *name;              /* its path inside the file */
     char *note;              /* why it was refused or not read, or NULL */
+    char lang[8];            /* its language, when not the record's */
     part_out po;
 } kid;
 
@@ -589,10 +590,18 @@ static arca_status build_record(job *j, json_t *extra)
                           : NULL;
     p->meta = po->meta;
     for (size_t i = 0; i < j->nkids; i++) {
-        const kid *k = &j->kids[i];
+        kid *k = &j->kids[i];
         p = &j->rec.parts[1 + i];
         p->seq = (int)(1 + i);
         p->name = k->name;
+        /* An attachment in another language is indexed in its own. */
+        const char *kl = k->po.has_text ? arca_detect_lang(k->po.x.text,
+                                                           k->po.x.len)
+                                        : NULL;
+        if (kl && (j->lang == NULL || strcmp(kl, j->lang) != 0)) {
+            snprintf(k->lang, sizeof k->lang, "%s", kl);
+            p->lang = k->lang;
+        }
         p->mime = k->po.mime[0] ? k->po.mime : NULL;
         p->charset = k->po.charset[0] ? k->po.charset : NULL;
         p->original = k->po.orig[0] ? k->po.orig : NULL;

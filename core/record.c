@@ -265,6 +265,18 @@ arca_status arca_record_docs(arca_db *db, const arca_cat_record *r,
         if (rc == ARCA_OK && p->seq == 0 && r->title)
             rc = arca_xdoc_text(d, "", r->title, strlen(r->title), 3,
                                 stem_lang_of(r->lang));
+        /* Tags are words of the record too, weighing as its title's. */
+        if (rc == ARCA_OK && p->seq == 0 && r->tags) {
+            json_t *tags = json_loads(r->tags, 0, NULL);
+            size_t ti;
+            json_t *tv;
+            json_array_foreach(tags, ti, tv) {
+                if (rc == ARCA_OK && json_is_string(tv))
+                    rc = arca_xdoc_text(d, "", json_string_value(tv),
+                                        json_string_length(tv), 3, NULL);
+            }
+            json_decref(tags);
+        }
         /* The whole title as one term, for a query that types it. */
         char tkey[ARCA_TITLE_KEY_MAX + 1];
         if (rc == ARCA_OK && p->seq == 0 &&

@@ -4,7 +4,7 @@
 # where they stand together above those where they are scattered; equal
 # weights go newest first; author: matches names as written, unstemmed.
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 10
 
 mkdir -p "$TMP/in"
 page() {  # NAME TITLE DATE TEXT
@@ -19,6 +19,9 @@ page scattered "Notes on animals" 2020-06-01 "Quick work: the brown dog met a fo
 page harvest1 "Harvest notice" 2001-09-09 "The harvest festival of the village."
 page harvest2 "Harvest notice" 2021-09-09 "The harvest festival of the village."
 page kim      "Letter" 2022-01-01 "A letter about the harvest." "Kim Minsu"
+page lantern1 "Evening walk" 2018-01-01 "We walked by the river; one lantern was lit, and the water was calm and dark."
+page lantern2 "Festival" 2018-01-01 "The festival of the village."
+printf '{"date": "2018-01-01", "tags": ["lantern"]}\n' >"$TMP/in/lantern2.html.meta.json"
 
 C=$TMP/c
 arca init "$C" >/dev/null
@@ -32,6 +35,7 @@ is "$(first 'blur filters')" blur "a longer title too"
 is "$(first 'quick brown fox')" together "words typed together: where they stand together first"
 is "$(order '"the harvest festival of the village"')" "harvest2 harvest1" "equal weights: the newest first"
 is "$(order 'board:news year:2001..2021 harvest festival')" "harvest2 harvest1" "with filters too"
+is "$(order lantern)" "lantern2 lantern1" "a tag is a word of its record, weighing as its title's"
 is "$(arca -C "$C" search --json 'author:kim' | jq -r .total)" 1 "author:kim finds Kim Minsu"
 is "$(arca -C "$C" search --json 'author:kims' | jq -r .total)" 0 "author:kims does not: names are not stemmed"
 is "$(arca -C "$C" search --json 'author:"Kim Minsu"' | jq -r .total)" 1 "a quoted author works"

@@ -6,7 +6,7 @@
 # typed in another case, capitalised as German writes it, still matches)
 # once that language holds a share of the records (here three of ten).
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 11
 
 mkdir -p "$TMP/in"
 cd "$TMP/in" || exit 1
@@ -20,6 +20,10 @@ echo "Будинки міста були збудовані в дев'ятнад
 echo "Дома города были построены в девятнадцатом веке, и сегодня они являются важной частью истории. Жители охотно рассказывают о старых временах." >ru.txt
 echo "Улаанбаатар хотын байшингууд арван есдүгээр зуунд баригдсан бөгөөд өнөөдөр түүхийн чухал хэсэг болжээ. Оршин суугчид хуучин цагийн тухай ярих дуртай." >mn.txt
 echo "경주는 신라의 수도였으며 오늘날에도 많은 유적이 남아 있습니다." >ko.txt
+mkdir -p post
+echo "Photographs of the market, taken by the visitors of the town." >post/index.txt
+echo "Die Fotografien zeigen den Wochenmarkt mit seinen Ständen voller Kürbisse." >post/anhang.txt
+echo '{"title": "Market photographs"}' >post.meta.json
 cd - >/dev/null || exit 1
 
 C=$TMP/c
@@ -30,13 +34,16 @@ is "$(lang_of de) $(lang_of fr) $(lang_of es)" "de fr es" "German, French and Sp
 is "$(lang_of en)" "en" "English is English"
 is "$(lang_of uk) $(lang_of ru) $(lang_of mn)" "uk ru mn" "Ukrainian, Russian and Mongolian Cyrillic"
 is "$(lang_of ko)" "ko" "Korean by its script"
-is "$(arca -C "$C" search --json 'lang:de' | jq -r '[.hits[].source | split("/")[-1]] | sort | join(" ")')" "de.txt de2.txt de3.txt" \
-   "lang: filters by it"
+is "$(arca -C "$C" search --json 'lang:de' | jq -r '[.hits[].source | split("/")[-1]] | sort | join(" ")')" "de.txt de2.txt de3.txt post" \
+   "lang: filters by it, a record with a German attachment included"
 total() { arca -C "$C" search --json "$1" | jq -r .total; }
 is "$(total Hauses)" 1 "a German noun in another form, capitalised, finds Häuser (German stemming)"
 is "$(total Geschichten)" 1 "Geschichten finds Geschichte"
 is "$(total houses)" 1 "English stemming is still there"
 is "$(total 'Hauses -Stadt')" 0 "a NOT holds in every language's reading"
+
+is "$(arca -C "$C" search --json 'Kürbisse' | jq -r '.hits[0] | [.part, .lang] | join(" ")')" "anhang.txt de" \
+   "an attachment in another language than its record's has its own"
 
 E=$TMP/e
 arca init "$E" >/dev/null
