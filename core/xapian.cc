@@ -1748,11 +1748,31 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
         } catch (const Xapian::QueryParserError &) {
             /* The query parsed as text; no title bonus then. */
         }
-        /* Words that stand together as typed weigh more. */
+        /* Words that stand together as typed weigh more, and words
+         * near each other more than words far apart. */
         try {
             Xapian::Query p = parse_phrase(qp, q->query, &errs);
-            if (!p.empty())
-                query = Xapian::Query(Xapian::Query::OP_AND_MAYBE, query, p);
+            if (!p.empty()) {
+                std::vector<Xapian::Query> words;
+                bool leaves = true;
+                for (size_t i = 0; i < p.get_num_subqueries(); i++) {
+                    words.push_back(p.get_subquery(i));
+                    leaves = leaves && words.back().get_type() ==
+                                           Xapian::Query::LEAF_TERM;
+                }
+                Xapian::Query bonus = p;
+                if (leaves && words.size() > 1)
+                    bonus = Xapian::Query(
+                        Xapian::Query::OP_OR, p,
+                        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                                      Xapian::Query(Xapian::Query::OP_NEAR,
+                                                    words.begin(),
+                                                    words.end(),
+                                                    2 * words.size() + 4),
+                                      0.5));
+                query = Xapian::Query(Xapian::Query::OP_AND_MAYBE, query,
+                                      bonus);
+            }
         } catch (const Xapian::QueryParserError &) {
             /* No phrase bonus then. */
         }

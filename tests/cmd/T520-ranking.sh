@@ -4,7 +4,7 @@
 # where they stand together above those where they are scattered; equal
 # weights go newest first; author: matches names as written, unstemmed.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 11
 
 mkdir -p "$TMP/in"
 page() {  # NAME TITLE DATE TEXT
@@ -16,6 +16,8 @@ page blur     "3.1 Blur Filters" 2019-02-01 "Blur filters soften filters; filter
 page noise    "3.2 Noise Filters" 2019-03-01 "Noise filters add filters of noise: filters, filters, filters."
 page together "Report on animals" 2020-05-01 "We saw the quick brown fox jump over the fence."
 page scattered "Notes on animals" 2020-06-01 "Quick work: the brown dog met a fox, a quick fox and a brown fox, quick and brown."
+page near     "Walk one" 2017-01-01 "quick notes about a brown dog near a fox on the hill today in the morning light"
+page far      "Walk two" 2017-01-01 "quick one two three four five six seven eight nine ten eleven brown fox"
 page harvest1 "Harvest notice" 2001-09-09 "The harvest festival of the village."
 page harvest2 "Harvest notice" 2021-09-09 "The harvest festival of the village."
 page kim      "Letter" 2022-01-01 "A letter about the harvest." "Kim Minsu"
@@ -33,6 +35,8 @@ is "$(first filters)" filters "the record titled just so comes first, above thos
 is "$(first 'FILTERS')" filters "whatever the case"
 is "$(first 'blur filters')" blur "a longer title too"
 is "$(first 'quick brown fox')" together "words typed together: where they stand together first"
+is "$(order 'quick brown fox' | tr ' ' '\n' | grep -x -e near -e far | tr '\n' ' ')" "near far " \
+   "words near each other above words far apart"
 is "$(order '"the harvest festival of the village"')" "harvest2 harvest1" "equal weights: the newest first"
 is "$(order 'board:news year:2001..2021 harvest festival')" "harvest2 harvest1" "with filters too"
 is "$(order lantern)" "lantern2 lantern1" "a tag is a word of its record, weighing as its title's"
