@@ -29,7 +29,7 @@ finds '김프 윌버 type:application/vnd.openxmlformats-officedocument.wordproc
       application/vnd.openxmlformats-officedocument.wordprocessingml.document
 finds '김프 윌버 type:application/vnd.openxmlformats-officedocument.presentationml.presentation' \
       application/vnd.openxmlformats-officedocument.presentationml.presentation
-finds 'Кисть' application/vnd.oasis.opendocument.text
+finds 'Кисть Непрозрачность' application/vnd.oasis.opendocument.text
 finds 'title:"State of the Union" 1906' application/vnd.oasis.opendocument.presentation
 finds '"Context Help" type:image/png' image/png
 finds '문맥 도움말 type:image/png' image/png
