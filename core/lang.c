@@ -8,7 +8,8 @@
  * English ones is English.  Other Latin text, and Cyrillic with letters
  * Russian does not use (і ї є ґ ў), goes to libexttextcat, LibreOffice's
  * n-gram classifier with profiles of some 160 languages; its answer is
- * taken when it is one language of the text's script.  A classifier is
+ * taken when it is one language of the text's script, and only from 20
+ * words on: fewer are no evidence.  A classifier is
  * made per thread on first use (a few tens of milliseconds) and freed
  * when the thread ends.  Without libexttextcat's data, or when it cannot
  * tell, the script's answer stands.
@@ -26,6 +27,7 @@
 #define ARCA_TEXTCAT_DIR "/usr/share/libexttextcat/"
 #endif
 #define SAMPLE_BYTES 1024       /* what the classifier reads */
+#define MIN_WORDS 20            /* fewer, and the script's answer stands */
 
 static pthread_key_t tc_key;
 static pthread_once_t tc_once = PTHREAD_ONCE_INIT;
@@ -176,6 +178,13 @@ const char *arca_detect_lang(const char *text, size_t len)
            ((unsigned char)text[from + n] & 0xC0) == 0x80)
         n--;                    /* end on a whole character */
     const char *s = text + from;
+    /* A few words are no evidence: "Council minutes." stays English. */
+    size_t words = 0;
+    for (size_t i = 0; i < n; i++)
+        words += (s[i] == ' ' || s[i] == '\n') &&
+                 (i + 1 < n && s[i + 1] != ' ' && s[i + 1] != '\n');
+    if (words < MIN_WORDS)
+        return script;
     if (strcmp(script, "en") == 0) {
         if (reads_english(s, n))
             return "en";

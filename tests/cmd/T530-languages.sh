@@ -22,7 +22,7 @@ echo "Улаанбаатар хотын байшингууд арван есдү
 echo "경주는 신라의 수도였으며 오늘날에도 많은 유적이 남아 있습니다." >ko.txt
 mkdir -p post
 echo "Photographs of the market, taken by the visitors of the town." >post/index.txt
-echo "Die Fotografien zeigen den Wochenmarkt mit seinen Ständen voller Kürbisse." >post/anhang.txt
+echo "Die Fotografien zeigen den Wochenmarkt mit seinen Ständen voller Kürbisse, Äpfel und Kartoffeln, und die Händler, die schon früh am Morgen aus den Dörfern in die Stadt gekommen sind." >post/anhang.txt
 echo '{"title": "Market photographs"}' >post.meta.json
 cd - >/dev/null || exit 1
 
