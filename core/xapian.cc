@@ -1663,30 +1663,35 @@ static void check_search(const arca_xquery *q)
 /*
  * The languages of the collection's records (its L terms) whose stemmer
  * is not already their script's default for queries (English for Latin,
- * Russian for Cyrillic), held by at least 1% of its documents (and 3), at
- * most MAX_QUERY_LANGS of them: a German collection's queries are stemmed
- * in German too.
+ * Russian for Cyrillic), the MAX_QUERY_LANGS most frequent: a German
+ * record's words are found in their German forms, even among English
+ * ones.
  */
 #define MAX_QUERY_LANGS 4
 static std::vector<int> query_langs(const Xapian::Database &db)
 {
     std::vector<int> out;
-    /* A language counts from a share of the records: one page taken
-     * for German must not change how every query reads. */
-    Xapian::doccount least = db.get_doccount() / 100;
-    if (least < 3)
-        least = 3;
+    /* The most frequent first, when there are more than can be read. */
+    std::vector<std::pair<Xapian::doccount, int>> found;
     for (Xapian::TermIterator t = db.allterms_begin("L");
-         t != db.allterms_end("L") && out.size() < MAX_QUERY_LANGS; ++t) {
+         t != db.allterms_end("L"); ++t) {
         int li = lang_index((*t).c_str() + 1);
-        if (li < 0 || t.get_termfreq() < least)
+        if (li < 0)
             continue;
         const char *def = script_stemmer[langs[li].sc];
         if (def != NULL && strcmp(def, langs[li].snowball) == 0)
             continue;
-        if (std::find(out.begin(), out.end(), li) == out.end())
-            out.push_back(li);
+        found.emplace_back(t.get_termfreq(), li);
     }
+    std::sort(found.begin(), found.end(),
+              [](const std::pair<Xapian::doccount, int> &a,
+                 const std::pair<Xapian::doccount, int> &b) {
+                  return a.first > b.first;
+              });
+    for (const auto &f : found)
+        if (out.size() < MAX_QUERY_LANGS &&
+            std::find(out.begin(), out.end(), f.second) == out.end())
+            out.push_back(f.second);
     return out;
 }
 
@@ -1714,15 +1719,25 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
         /* Read again with the stemmer of each other language the
          * collection holds, every word stemmed: a record matching in any
          * of them matches. */
+        const std::string main_reading = query.get_description();
+        std::vector<std::string> readings;
         for (int li : query_langs(db)) {
             qp.set_stemmer(Xapian::Stem(new ScriptStem(li, false)));
             /* Capitals too: German writes every noun with one. */
             qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL_Z);
             try {
+                /* A reading that changes nothing (no word of that
+                 * script, or the same stems) is left out: it would only
+                 * double every weight. */
                 Xapian::Query other = parse_text(qp, q->query, &errs);
-                if (!other.empty())
+                std::string d = other.get_description();
+                if (!other.empty() && d != main_reading &&
+                    std::find(readings.begin(), readings.end(), d) ==
+                        readings.end()) {
+                    readings.push_back(d);
                     query = Xapian::Query(Xapian::Query::OP_OR, query,
                                           other);
+                }
             } catch (const Xapian::QueryParserError &) {
                 /* It parsed once; the reading of another language adds
                  * nothing then. */
