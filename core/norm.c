@@ -11,7 +11,8 @@
  *   ideographic space (U+3000) become their ordinary forms: Ａｒｃａ is
  *   Arca, （ is (, ﾊﾟ is パ.  Only these: full NFKC would also turn ①
  *   into 1 and ﬁ into fi, which is not the same text.
- * Text that is all ASCII is already in that form and is not copied.
+ * Text made only of characters both leave alone (most text) is checked
+ * in one pass and not copied.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -37,11 +38,49 @@ static utf8proc_int32_t fold_width(utf8proc_int32_t c, void *unused)
     return n == 1 ? d[0] : c;
 }
 
-static int all_ascii(const char *s, size_t n)
+/*
+ * 1 if every character of S[0..N) is one NFC and the width folding leave
+ * alone for sure: ASCII, precomposed Latin, Cyrillic, general
+ * punctuation, CJK punctuation but the ideographic space, kana but the
+ * two combining sound marks, unified Han, Hangul syllables.  Most text is
+ * all of these, and then utf8proc, which decomposes and composes every
+ * character, need not run.  Anything else (combining marks, jamo, width
+ * forms, compatibility ideographs) or a byte that is not UTF-8: 0.
+ */
+static int surely_normal(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        unsigned cp;
+        if ((c & 0xE0) == 0xC0 && i + 1 < n) {
+            cp = ((c & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu);
+            i += 2;
+        } else if ((c & 0xF0) == 0xE0 && i + 2 < n) {
+            cp = ((c & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) |
+                 (p[i + 2] & 0x3Fu);
+            i += 3;
+        } else {
             return 0;
+        }
+        int safe = (cp >= 0x80 && cp < 0x300) ||
+                   (cp >= 0x400 && cp <= 0x482) ||     /* Cyrillic letters */
+                   (cp >= 0x48A && cp <= 0x52F) ||
+                   (cp >= 0x2010 && cp <= 0x205E) ||   /* punctuation */
+                   (cp >= 0x3001 && cp <= 0x3029) ||   /* CJK punctuation */
+                   (cp >= 0x3030 && cp <= 0x303F) ||
+                   (cp >= 0x3041 && cp <= 0x3096) ||   /* hiragana */
+                   (cp >= 0x30A0 && cp <= 0x30FF) ||   /* katakana */
+                   (cp >= 0x4E00 && cp <= 0x9FFF) ||   /* unified Han */
+                   (cp >= 0xAC00 && cp <= 0xD7A3);     /* Hangul */
+        if (!safe)
+            return 0;
+    }
     return 1;
 }
 
@@ -49,7 +88,7 @@ arca_status arca_norm(const char *s, size_t n, char **out, size_t *outlen)
 {
     *out = NULL;
     *outlen = 0;
-    if (s == NULL || all_ascii(s, n))
+    if (s == NULL || surely_normal(s, n))
         return ARCA_OK;
     if (n > (size_t)PTRDIFF_MAX / 8)
         return ARCA_ELIMIT;
