@@ -61,6 +61,30 @@ static json_t *jstr(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* The strings of JSON, an array or an object's values, as words of D
+ * weighing WDF each. */
+static arca_status index_strings(arca_xdoc *d, const char *json, unsigned wdf)
+{
+    arca_status rc = ARCA_OK;
+    json_t *j = json_loads(json, 0, NULL);
+    size_t n = json_is_array(j) ? json_array_size(j) : 0;
+    for (size_t i = 0; rc == ARCA_OK && i < n; i++) {
+        json_t *v = json_array_get(j, i);
+        if (json_is_string(v))
+            rc = arca_xdoc_text(d, "", json_string_value(v),
+                                json_string_length(v), wdf, NULL);
+    }
+    for (void *it = json_is_object(j) ? json_object_iter(j) : NULL;
+         rc == ARCA_OK && it; it = json_object_iter_next(j, it)) {
+        json_t *v = json_object_iter_value(it);
+        if (json_is_string(v))
+            rc = arca_xdoc_text(d, "", json_string_value(v),
+                                json_string_length(v), wdf, NULL);
+    }
+    json_decref(j);
+    return rc;
+}
+
 /* The attachments list every hit of the record shows. */
 static json_t *attachments_json(const arca_cat_record *r)
 {
@@ -266,17 +290,8 @@ arca_status arca_record_docs(arca_db *db, const arca_cat_record *r,
             rc = arca_xdoc_text(d, "", r->title, strlen(r->title), 3,
                                 stem_lang_of(r->lang));
         /* Tags are words of the record too, weighing as its title's. */
-        if (rc == ARCA_OK && p->seq == 0 && r->tags) {
-            json_t *tags = json_loads(r->tags, 0, NULL);
-            size_t ti;
-            json_t *tv;
-            json_array_foreach(tags, ti, tv) {
-                if (rc == ARCA_OK && json_is_string(tv))
-                    rc = arca_xdoc_text(d, "", json_string_value(tv),
-                                        json_string_length(tv), 3, NULL);
-            }
-            json_decref(tags);
-        }
+        if (rc == ARCA_OK && p->seq == 0 && r->tags)
+            rc = index_strings(d, r->tags, 3);
         /* The whole title as one term, for a query that types it. */
         char tkey[ARCA_TITLE_KEY_MAX + 1];
         if (rc == ARCA_OK && p->seq == 0 &&
@@ -286,17 +301,8 @@ arca_status arca_record_docs(arca_db *db, const arca_cat_record *r,
             rc = arca_xdoc_text(d, "", p->name, strlen(p->name), 2, NULL);
         /* Extracted fields (a camera, keywords, a description) are
          * words of the part too. */
-        if (rc == ARCA_OK && p->meta) {
-            json_t *meta = json_loads(p->meta, 0, NULL);
-            const char *key;
-            json_t *v;
-            json_object_foreach(meta, key, v) {
-                if (rc == ARCA_OK && json_is_string(v))
-                    rc = arca_xdoc_text(d, "", json_string_value(v),
-                                        json_string_length(v), 1, NULL);
-            }
-            json_decref(meta);
-        }
+        if (rc == ARCA_OK && p->meta)
+            rc = index_strings(d, p->meta, 1);
         /* A file is found by its own name too ("metadata.pdf"). */
         if (rc == ARCA_OK && p->seq == 0 && r->source) {
             const char *base = strrchr(r->source, '/');
