@@ -186,6 +186,17 @@ arca_status arca_objects_verify_at(arca_objects *os, const char *hex,
 /* 1 if the object's file exists. */
 int arca_objects_exists(arca_objects *os, const char *hex);
 /* Call CB for each object file present (for fsck), in no set order. */
+/*
+ * Call CB for every entry of every pack (objects/pack/pack-*.pack), in
+ * file order, with its size, stored size and place; a pack cut short ends
+ * its walk, and one that is not a pack is skipped, each said to BAD.
+ * Nothing is inflated.  CB returning non-zero stops the walk.
+ */
+arca_status arca_objects_foreach_packed(
+    arca_objects *os,
+    int (*cb)(void *ctx, const char *hex, uint64_t size, uint64_t zsize,
+              const arca_objloc *loc),
+    void (*bad)(void *ctx, const char *problem), void *ctx);
 arca_status arca_objects_foreach(arca_objects *os,
                                  int (*cb)(void *ctx, const char *hex),
                                  void *ctx);
@@ -227,6 +238,15 @@ typedef struct arca_cat_record {
     arca_cat_part *parts;
     size_t nparts;
 } arca_cat_record;
+
+/*
+ * The journal: put the record object JSON (LEN bytes) into the archive,
+ * its row into the objects table, and its name into HEX; on failure say
+ * why in ERR.  The catalog calls it for each version it adds.
+ */
+typedef arca_status (*arca_journal_fn)(void *ctx, const char *json,
+                                       size_t len, arca_hex hex, char *err,
+                                       size_t errlen);
 
 /* Frees a record returned by the catalog (all of its strings too). */
 void arca_cat_record_free(arca_cat_record *r);
@@ -280,6 +300,40 @@ arca_status arca_catalog_foreach_head(arca_catalog *c, int64_t after,
 arca_status arca_catalog_max_seq(arca_catalog *c, int64_t *seq);
 /* Live records count (heads not deleted). */
 arca_status arca_catalog_count_records(arca_catalog *c, uint64_t *n);
+
+/* Versions added from now on get their record object through FN. */
+void arca_catalog_set_journal(arca_catalog *c, arca_journal_fn fn,
+                              void *ctx);
+/* Write the record object of every version that has none; *n counts. */
+arca_status arca_catalog_journal_missing(arca_catalog *c, uint64_t *n);
+
+/* ---- Rebuilding (arca fsck --repair) ---- */
+
+/*
+ * Copy into C (a catalog just created) every row SQLite still reads from
+ * the damaged catalog at PATH, each table read from its start and, past
+ * damage, from its end.  One line per table to CB; *rows counts rows.
+ */
+arca_status arca_catalog_salvage(arca_catalog *c, const char *path,
+                                 void (*cb)(void *ctx, const char *line),
+                                 void *ctx, uint64_t *rows);
+/* Add the version the record object JSON (named HEX) holds, and its
+ * parts, unless there already; *added says whether it was missing. */
+arca_status arca_catalog_restore(arca_catalog *c, const char *hex,
+                                 const char *json, size_t len, int *added);
+/* Each record's head is its latest version; orphan parts go. */
+arca_status arca_catalog_rebuild_heads(arca_catalog *c);
+arca_status arca_catalog_foreign_keys(arca_catalog *c, int on);
+/* Object HEX's row now says it lies at LOC (NULL: loose), ZSIZE bytes. */
+arca_status arca_catalog_relocate(arca_catalog *c, const char *hex,
+                                  uint64_t zsize, const arca_objloc *loc);
+/* Each row of SQL (its ?1 bound to ARG unless NULL) as text columns to
+ * CB, which returns non-zero to stop. */
+arca_status arca_catalog_query(arca_catalog *c, const char *sql,
+                               const char *arg,
+                               int (*cb)(void *ctx, int ncol,
+                                         const char *const *cols),
+                               void *ctx);
 
 /* ---- The import ledger ---- */
 

@@ -4,13 +4,20 @@
  * Tables (see SCHEMA below; versioned by PRAGMA user_version):
  *   objects   every archived object: sha256, size, zsize, added
  *   versions  every version of every record, deletions too; seq is the
- *             change number (AUTOINCREMENT, so never reused)
+ *             change number (AUTOINCREMENT, so never reused); manifest
+ *             names its record object (below)
  *   heads     the current version of each record id
  *   parts     the parts (body, attachments) of each version
  *   runs      one row per import run
  *   ledger    what each imported path was last seen as
  * Fields are columns, not one JSON blob, so an administrator can query
  * the catalog with the sqlite3 shell; tags, extra and meta hold JSON.
+ *
+ * Each version is also written out as a record object: a JSON object
+ * {"arca": "record", ...} of its fields and parts, stored in the archive
+ * like any object through the journal callback the owner sets.  The
+ * archive's objects then hold the whole truth of its records, and a
+ * catalog lost or damaged is rebuilt from them (arca_catalog_restore()).
  *
  * Writers use WAL mode with synchronous=FULL: in WAL mode NORMAL may
  * lose the last commits on power loss, and what arca reports as imported
@@ -37,7 +44,7 @@
 
 #include "archive-private.h"
 
-#define CATALOG_VERSION 2
+#define CATALOG_VERSION 3
 #define BUSY_TIMEOUT_MS 5000
 
 static const char SCHEMA[] =
@@ -63,6 +70,7 @@ static const char SCHEMA[] =
     "  extra TEXT CONSTRAINT extra_must_be_a_json_object CHECK (extra IS\n"
     "    NULL OR CASE WHEN json_valid(extra) THEN json_type(extra) =\n"
     "    'object' ELSE 0 END),\n"
+    "  manifest TEXT REFERENCES objects(sha256),\n"
     "  UNIQUE (id, version)\n"
     ");\n"
     "CREATE TABLE heads(\n"
@@ -113,6 +121,10 @@ static const char *const MIGRATE[] = {
     "UPDATE ledger SET needs_ocr = 1 WHERE record IN (SELECT h.id FROM "
     "heads h JOIN parts p ON p.seq = h.seq WHERE p.mime LIKE 'image/%' OR "
     "p.meta LIKE '%\"pages_without_text\"%')",
+    /* 2 -> 3: each version's record object (arca fsck --repair writes
+     * those of versions made before). */
+    "ALTER TABLE versions ADD COLUMN manifest TEXT "
+    "REFERENCES objects(sha256)",
 };
 
 /* The tables a catalog of CATALOG_VERSION must have. */
@@ -130,6 +142,7 @@ enum {
     ST_HEAD, ST_PARTS,
     ST_VER_INS, ST_VER_DEL, ST_PART_INS, ST_HEAD_SET,
     ST_LEDGER_PUT, ST_LEDGER_GET,
+    ST_JOURNAL_JSON, ST_JOURNAL_SET,
     ST_COUNT
 };
 
@@ -140,6 +153,24 @@ enum {
 #define PARTS_SQL \
     "SELECT part, name, mime, charset, lang, original, text, size, note, " \
     "meta FROM parts WHERE seq = ?1 ORDER BY part"
+
+/*
+ * The record object of a version (v), in one form whatever the SQLite:
+ * keys in a fixed order, parts by number.  A version's object never
+ * changes, so writing it twice stores it once.
+ */
+#define RECORD_JSON_SQL \
+    "SELECT v.seq, json_object('arca', 'record', 'format', 1, " \
+    "'id', v.id, 'version', v.version, 'created', v.created, " \
+    "'deleted', v.deleted, 'title', v.title, 'date', v.date, " \
+    "'author', v.author, 'board', v.board, 'lang', v.lang, " \
+    "'source', v.source, 'tags', json(v.tags), 'extra', json(v.extra), " \
+    "'parts', (SELECT json_group_array(json_object('part', p.part, " \
+    "'name', p.name, 'mime', p.mime, 'charset', p.charset, " \
+    "'lang', p.lang, 'original', p.original, 'text', p.text, " \
+    "'size', p.size, 'note', p.note, 'meta', json(p.meta))) FROM " \
+    "(SELECT * FROM parts WHERE seq = v.seq ORDER BY part) p)) " \
+    "FROM versions v"
 
 static const char *const STMT_SQL[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -185,6 +216,8 @@ static const char *const STMT_SQL[ST_COUNT] = {
     [ST_LEDGER_GET] =
         "SELECT path, size, mtime_ns, sha256, record, outcome, error, "
         "needs_ocr FROM ledger WHERE path = ?1",
+    [ST_JOURNAL_JSON] = RECORD_JSON_SQL " WHERE v.seq = ?1",
+    [ST_JOURNAL_SET] = "UPDATE versions SET manifest = ?2 WHERE seq = ?1",
 };
 
 struct arca_catalog {
@@ -193,6 +226,8 @@ struct arca_catalog {
     int flags;
     sqlite3_stmt *st[ST_COUNT];    /* prepared on first use; owned */
     char created[32];              /* rec->created of the last put_record */
+    arca_journal_fn journal;       /* stores record objects, or NULL */
+    void *journal_ctx;
     char err[1024];
 };
 
@@ -1168,6 +1203,61 @@ static arca_status set_head(arca_catalog *c, const char *id, int64_t seq)
     return rc;
 }
 
+void arca_catalog_set_journal(arca_catalog *c, arca_journal_fn fn,
+                              void *ctx)
+{
+    c->journal = fn;
+    c->journal_ctx = ctx;
+}
+
+/* Version SEQ's record object, through the journal, and its name noted. */
+static arca_status write_journal(arca_catalog *c, int64_t seq)
+{
+    arca_status rc;
+    sqlite3_stmt *s = NULL, *u = NULL;
+    arca_hex hex = "";
+    char err[512] = "";
+    int r;
+
+    if (c->journal == NULL)
+        return ARCA_OK;
+    rc = stmt(c, ST_JOURNAL_JSON, &s);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, seq);
+    r = sqlite3_step(s);
+    if (r != SQLITE_ROW) {
+        rc = r == SQLITE_DONE
+                 ? cfail(c, ARCA_ENOTFOUND, "change %lld: no such version",
+                         (long long)seq)
+                 : dbfail(c, r, "write a record object");
+        done(s);
+        return rc;
+    }
+    const char *json = (const char *)sqlite3_column_text(s, 1);
+    size_t len = (size_t)sqlite3_column_bytes(s, 1);
+    if (json == NULL) {
+        done(s);
+        return cfail(c, ARCA_ENOMEM, "change %lld: record object: out of "
+                     "memory", (long long)seq);
+    }
+    rc = c->journal(c->journal_ctx, json, len, hex, err, sizeof err);
+    done(s);
+    if (rc)
+        return cfail(c, rc, "change %lld: record object: %s",
+                     (long long)seq, err);
+    rc = stmt(c, ST_JOURNAL_SET, &u);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(u, 1, seq);
+    sqlite3_bind_text(u, 2, hex, -1, SQLITE_STATIC);
+    r = sqlite3_step(u);
+    if (r != SQLITE_DONE)
+        rc = dbfail(c, r, "note a record object");
+    done(u);
+    return rc;
+}
+
 /*
  * A write of several statements runs inside a savepoint, so that it is
  * whole or absent both inside the caller's transaction and outside one.
@@ -1230,6 +1320,8 @@ arca_status arca_catalog_put_record(arca_catalog *c, arca_cat_record *rec,
         rc = insert_part(c, rec->id, seq, sorted[i]);
     if (!rc)
         rc = set_head(c, rec->id, seq);
+    if (!rc)
+        rc = write_journal(c, seq);
     if (rc)
         goto out;
     memcpy(c->created, now, sizeof now);
@@ -1290,6 +1382,8 @@ arca_status arca_catalog_delete_record(arca_catalog *c, const char *id,
     done(s);
     if (!rc)
         rc = set_head(c, id, nseq);
+    if (!rc)
+        rc = write_journal(c, nseq);
 out:
     rc = savepoint_end(c, rc);
     if (!rc && seq)
@@ -1566,7 +1660,16 @@ static const struct {
     { "SELECT 'object ' || quote(sha256) || ': name is not 64 lower-case "
       "hex digits' FROM objects WHERE length(sha256) != 64 OR "
       "sha256 GLOB '*[^0-9a-f]*'" },
+    /* From schema version 3 on (MANIFEST_CHECKS below). */
+    { "SELECT 'record ' || v.id || ' version ' || v.version || "
+      "': no record object (arca fsck --repair writes it)' FROM "
+      "versions v WHERE v.manifest IS NULL" },
+    { "SELECT 'record ' || v.id || ' version ' || v.version || "
+      "': record object ' || v.manifest || ' is not in the objects table' "
+      "FROM versions v WHERE v.manifest IS NOT NULL AND NOT EXISTS "
+      "(SELECT 1 FROM objects o WHERE o.sha256 = v.manifest)" },
 };
+#define MANIFEST_CHECKS 2
 
 /* Report every row of SQL (its first column) as a problem. */
 static arca_status check_rows(arca_catalog *c, const char *sql,
@@ -1620,8 +1723,14 @@ arca_status arca_catalog_check(arca_catalog *c,
                         "of ' || parent FROM pragma_foreign_key_check "
                         "WHERE \"table\" NOT IN ('parts', 'heads', 'ledger')",
                         "foreign key: ", cb, ctx, n);
-    for (size_t i = 0; rc == ARCA_OK && i < sizeof CHECKS / sizeof CHECKS[0];
-         i++)
+    int64_t ver = CATALOG_VERSION;
+    size_t nchecks = sizeof CHECKS / sizeof CHECKS[0];
+    if (rc == ARCA_OK)
+        rc = query_int(c, "PRAGMA user_version", &ver,
+                       "read the schema version");
+    if (ver < 3)
+        nchecks -= MANIFEST_CHECKS;   /* upgraded by the next writer */
+    for (size_t i = 0; rc == ARCA_OK && i < nchecks; i++)
         rc = check_rows(c, CHECKS[i].sql, "", cb, ctx, n);
     if (rc == ARCA_ECORRUPT) {
         /* A catalog too damaged to check is a problem to report too. */
@@ -1661,6 +1770,292 @@ arca_status arca_catalog_stats(arca_catalog *c, arca_cat_stats *out)
     out->bytes = (uint64_t)sqlite3_column_int64(s, 4);
     out->stored_bytes = (uint64_t)sqlite3_column_int64(s, 5);
 out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* ---- Rebuilding a damaged catalog ---- */
+
+arca_status arca_catalog_journal_missing(arca_catalog *c, uint64_t *n)
+{
+    arca_status rc = need_write(c, "write record objects");
+    sqlite3_stmt *s = NULL;
+    int64_t *seqs = NULL;
+    size_t nseq = 0, cap = 0;
+    int r;
+
+    *n = 0;
+    if (rc)
+        return rc;
+    if (c->journal == NULL)
+        return cfail(c, ARCA_EINVAL, "write record objects: no journal");
+    r = sqlite3_prepare_v2(c->db, "SELECT seq FROM versions WHERE manifest "
+                           "IS NULL ORDER BY seq", -1, &s, NULL);
+    while (r == SQLITE_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
+        if (nseq == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            int64_t *m = realloc(seqs, ncap * sizeof *m);
+            if (m == NULL) {
+                rc = cfail(c, ARCA_ENOMEM, "write record objects: out of "
+                           "memory");
+                break;
+            }
+            seqs = m;
+            cap = ncap;
+        }
+        seqs[nseq++] = sqlite3_column_int64(s, 0);
+        r = SQLITE_OK;
+    }
+    if (rc == ARCA_OK && r != SQLITE_DONE)
+        rc = dbfail(c, r, "list versions without a record object");
+    sqlite3_finalize(s);
+    for (size_t i = 0; rc == ARCA_OK && i < nseq; i++) {
+        rc = write_journal(c, seqs[i]);
+        if (rc == ARCA_OK)
+            (*n)++;
+    }
+    free(seqs);
+    return rc;
+}
+
+/*
+ * Each table with its columns, and the order that reads it backwards:
+ * a scan stopped by a damaged page from the front is taken up again from
+ * the back, so the rows on both sides of it are saved.
+ */
+static const struct {
+    const char *table, *cols, *backwards;
+} SALVAGE[] = {
+    {"objects", "sha256, size, zsize, added, pack, offset", "sha256 DESC"},
+    {"versions", "seq, id, version, created, deleted, title, date, author, "
+     "board, lang, source, tags, extra, manifest", "seq DESC"},
+    {"parts", "seq, part, name, mime, charset, lang, original, text, size, "
+     "note, meta", "seq DESC, part DESC"},
+    {"runs", "run, started, finished, args, status", "run DESC"},
+    {"ledger", "path, size, mtime_ns, sha256, record, outcome, error, run, "
+     "seen, needs_ocr", "path DESC"},
+};
+
+/* Copy the rows SQL reads from OLD into C's TABLE; *n counts new rows. */
+static int salvage_scan(arca_catalog *c, sqlite3 *old, const char *sql,
+                        const char *insert, uint64_t *n)
+{
+    sqlite3_stmt *s = NULL, *ins = NULL;
+    int r = sqlite3_prepare_v2(old, sql, -1, &s, NULL);
+    if (r != SQLITE_OK)
+        return r;
+    r = sqlite3_prepare_v2(c->db, insert, -1, &ins, NULL);
+    while (r == SQLITE_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
+        int ncol = sqlite3_column_count(s);
+        for (int i = 0; i < ncol; i++)
+            sqlite3_bind_value(ins, i + 1, sqlite3_column_value(s, i));
+        int w = sqlite3_step(ins);
+        if (w == SQLITE_DONE && sqlite3_changes(c->db) > 0)
+            (*n)++;
+        sqlite3_reset(ins);
+        r = SQLITE_OK;
+    }
+    sqlite3_finalize(ins);
+    sqlite3_finalize(s);
+    return r == SQLITE_DONE ? SQLITE_OK : r;
+}
+
+arca_status arca_catalog_salvage(arca_catalog *c, const char *path,
+                                 void (*cb)(void *ctx, const char *line),
+                                 void *ctx, uint64_t *rows)
+{
+    sqlite3 *old = NULL;
+    char line[1024], sql[512], insert[512];
+    arca_status rc = need_write(c, "salvage");
+
+    *rows = 0;
+    if (rc)
+        return rc;
+    int r = sqlite3_open_v2(path, &old, SQLITE_OPEN_READONLY, NULL);
+    if (r == SQLITE_OK)
+        r = sqlite3_exec(old, "PRAGMA cell_size_check = ON", NULL, NULL,
+                         NULL);
+    if (r != SQLITE_OK) {
+        snprintf(line, sizeof line, "%s: nothing can be read: %s", path,
+                 old ? sqlite3_errmsg(old) : sqlite3_errstr(r));
+        if (cb)
+            cb(ctx, line);
+        sqlite3_close_v2(old);
+        return ARCA_OK;
+    }
+    for (size_t t = 0; t < sizeof SALVAGE / sizeof SALVAGE[0]; t++) {
+        uint64_t got = 0;
+        snprintf(insert, sizeof insert, "INSERT OR IGNORE INTO %s(%s) "
+                 "VALUES (", SALVAGE[t].table, SALVAGE[t].cols);
+        size_t len = strlen(insert);
+        int ncol = 1;
+        for (const char *p = SALVAGE[t].cols; *p; p++)
+            ncol += *p == ',';
+        for (int i = 0; i < ncol && len + 8 < sizeof insert; i++)
+            len += (size_t)snprintf(insert + len, sizeof insert - len,
+                                    "%s?%d", i ? ", " : "", i + 1);
+        snprintf(insert + len, sizeof insert - len, ")");
+        snprintf(sql, sizeof sql, "SELECT %s FROM %s", SALVAGE[t].cols,
+                 SALVAGE[t].table);
+        int r1 = salvage_scan(c, old, sql, insert, &got);
+        int r2 = SQLITE_OK;
+        if (r1 != SQLITE_OK) {
+            snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY %s",
+                     SALVAGE[t].cols, SALVAGE[t].table,
+                     SALVAGE[t].backwards);
+            r2 = salvage_scan(c, old, sql, insert, &got);
+        }
+        *rows += got;
+        if (cb) {
+            if (r1 == SQLITE_OK)
+                snprintf(line, sizeof line, "table %s: %llu rows read",
+                         SALVAGE[t].table, (unsigned long long)got);
+            else
+                snprintf(line, sizeof line, "table %s: %llu rows read "
+                         "around damage (%s%s)", SALVAGE[t].table,
+                         (unsigned long long)got, sqlite3_errstr(r1),
+                         r2 == SQLITE_OK ? "" : ", from both ends");
+            cb(ctx, line);
+        }
+    }
+    sqlite3_close_v2(old);
+    return ARCA_OK;
+}
+
+#define JX(key) "json_extract(?1, '$." key "')"
+
+arca_status arca_catalog_restore(arca_catalog *c, const char *hex,
+                                 const char *json, size_t len, int *added)
+{
+    static const char ins_version[] =
+        "INSERT INTO versions(id, version, created, deleted, title, date, "
+        "author, board, lang, source, tags, extra, manifest) "
+        "SELECT " JX("id") ", " JX("version") ", " JX("created") ", "
+        "coalesce(" JX("deleted") ", 0), " JX("title") ", " JX("date") ", "
+        JX("author") ", " JX("board") ", " JX("lang") ", " JX("source") ", "
+        JX("tags") ", " JX("extra") ", ?2 "
+        "WHERE json_valid(?1) AND " JX("arca") " = 'record' AND "
+        "typeof(" JX("id") ") = 'text' AND "
+        "typeof(" JX("version") ") = 'integer' AND NOT EXISTS (SELECT 1 "
+        "FROM versions WHERE id = " JX("id") " AND version = "
+        JX("version") ")";
+    static const char set_manifest[] =
+        "UPDATE versions SET manifest = ?2 WHERE manifest IS NULL AND "
+        "id = " JX("id") " AND version = " JX("version");
+    static const char ins_parts[] =
+        "INSERT OR IGNORE INTO parts(seq, part, name, mime, charset, lang, "
+        "original, text, size, note, meta) "
+        "SELECT v.seq, json_extract(p.value, '$.part'), "
+        "json_extract(p.value, '$.name'), json_extract(p.value, '$.mime'), "
+        "json_extract(p.value, '$.charset'), "
+        "json_extract(p.value, '$.lang'), "
+        "json_extract(p.value, '$.original'), "
+        "json_extract(p.value, '$.text'), json_extract(p.value, '$.size'), "
+        "json_extract(p.value, '$.note'), json_extract(p.value, '$.meta') "
+        "FROM versions v, json_each(?1, '$.parts') p "
+        "WHERE v.id = " JX("id") " AND v.version = " JX("version") " "
+        "AND typeof(json_extract(p.value, '$.part')) = 'integer'";
+    const char *const sqls[] = {ins_version, set_manifest, ins_parts};
+    arca_status rc = need_write(c, "restore a record");
+
+    *added = 0;
+    if (rc)
+        return rc;
+    if (len > INT_MAX)
+        return cfail(c, ARCA_ELIMIT, "record object %s: too large", hex);
+    for (size_t i = 0; rc == ARCA_OK && i < 3; i++) {
+        sqlite3_stmt *s = NULL;
+        int r = sqlite3_prepare_v2(c->db, sqls[i], -1, &s, NULL);
+        if (r == SQLITE_OK) {
+            sqlite3_bind_text(s, 1, json, (int)len, SQLITE_STATIC);
+            sqlite3_bind_text(s, 2, hex, -1, SQLITE_STATIC);
+            r = sqlite3_step(s);
+        }
+        if (r == SQLITE_DONE && i == 0)
+            *added = sqlite3_changes(c->db) > 0;
+        else if (r != SQLITE_DONE)
+            rc = cfail(c, r == SQLITE_CONSTRAINT ? ARCA_EFORMAT
+                                                 : map_sqlite(r),
+                       "record object %s: %s", hex, sqlite3_errmsg(c->db));
+        sqlite3_finalize(s);
+    }
+    return rc;
+}
+
+arca_status arca_catalog_rebuild_heads(arca_catalog *c)
+{
+    arca_status rc = need_write(c, "rebuild heads");
+    if (rc)
+        return rc;
+    return exec(c, "DELETE FROM heads; "
+                   "INSERT INTO heads(id, seq) SELECT v.id, v.seq FROM "
+                   "versions v WHERE v.version = (SELECT max(version) FROM "
+                   "versions w WHERE w.id = v.id); "
+                   "DELETE FROM parts WHERE seq NOT IN (SELECT seq FROM "
+                   "versions); "
+                   "DELETE FROM ledger WHERE run IS NOT NULL AND run NOT IN "
+                   "(SELECT run FROM runs)",
+                "rebuild heads");
+}
+
+arca_status arca_catalog_foreign_keys(arca_catalog *c, int on)
+{
+    return exec(c, on ? "PRAGMA foreign_keys = ON"
+                      : "PRAGMA foreign_keys = OFF",
+                "set foreign keys");
+}
+
+arca_status arca_catalog_relocate(arca_catalog *c, const char *hex,
+                                  uint64_t zsize, const arca_objloc *loc)
+{
+    sqlite3_stmt *s = NULL;
+    arca_status rc = need_write(c, "relocate an object");
+    if (rc)
+        return rc;
+    int r = sqlite3_prepare_v2(c->db, "UPDATE objects SET zsize = ?2, "
+                               "pack = ?3, offset = ?4 WHERE sha256 = ?1",
+                               -1, &s, NULL);
+    if (r == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, (int64_t)zsize);
+        if (loc && loc->pack[0]) {
+            sqlite3_bind_text(s, 3, loc->pack, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(s, 4, (int64_t)loc->offset);
+        }
+        r = sqlite3_step(s);
+    }
+    if (r != SQLITE_DONE)
+        rc = dbfail(c, r, "relocate an object");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+arca_status arca_catalog_query(arca_catalog *c, const char *sql,
+                               const char *arg,
+                               int (*cb)(void *ctx, int ncol,
+                                         const char *const *cols),
+                               void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    const char *cols[16];
+    arca_status rc = ARCA_OK;
+    int r = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
+    if (r == SQLITE_OK && arg)
+        sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+    while (r == SQLITE_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
+        int n = sqlite3_column_count(s);
+        if (n > 16)
+            n = 16;
+        for (int i = 0; i < n; i++)
+            cols[i] = (const char *)sqlite3_column_text(s, i);
+        if (cb(ctx, n, cols) != 0) {
+            r = SQLITE_DONE;
+            break;
+        }
+        r = SQLITE_OK;
+    }
+    if (r != SQLITE_DONE)
+        rc = dbfail(c, r, "query");
     sqlite3_finalize(s);
     return rc;
 }

@@ -1341,3 +1341,77 @@ out:
         closedir(top);
     return rc;
 }
+
+arca_status arca_objects_foreach_packed(
+    arca_objects *os,
+    int (*cb)(void *ctx, const char *hex, uint64_t size, uint64_t zsize,
+              const arca_objloc *loc),
+    void (*bad)(void *ctx, const char *problem), void *ctx)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 300], msg[PATH_MAX + 400];
+    unsigned char head[PACK_ENTRY_HEAD];
+    struct dirent *de;
+    arca_status rc = ARCA_OK;
+    int stop = 0;
+
+    snprintf(dir, sizeof dir, "%s/" PACK_DIR, os->root);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return errno == ENOENT ? ARCA_OK
+                               : fail(ARCA_EIO, "%s: %s", dir,
+                                      strerror(errno));
+    while (!stop && (de = readdir(d)) != NULL) {
+        if (!pack_name_valid(de->d_name))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+            snprintf(msg, sizeof msg, "%s: cannot read: %s", path,
+                     strerror(errno));
+            if (bad)
+                bad(ctx, msg);
+            if (fd >= 0)
+                close(fd);
+            continue;
+        }
+        uint64_t at = 8, end = (uint64_t)st.st_size;
+        if (pread_full(fd, head, 8, 0) != ARCA_OK ||
+            memcmp(head, PACK_MAGIC, 8) != 0) {
+            snprintf(msg, sizeof msg, "%s: not a pack", path);
+            if (bad)
+                bad(ctx, msg);
+            close(fd);
+            continue;
+        }
+        arca_objloc loc;
+        memcpy(loc.pack, de->d_name, strlen(de->d_name) + 1); /* valid */
+        while (!stop && at < end) {
+            if (end - at < PACK_ENTRY_HEAD ||
+                pread_full(fd, head, PACK_ENTRY_HEAD, at) != ARCA_OK) {
+                snprintf(msg, sizeof msg, "%s: cut short at offset %llu",
+                         path, (unsigned long long)at);
+                if (bad)
+                    bad(ctx, msg);
+                break;
+            }
+            uint64_t size = get_le64(head + 32), zsize = get_le64(head + 40);
+            if (zsize > end - at - PACK_ENTRY_HEAD) {
+                snprintf(msg, sizeof msg, "%s: cut short in the entry at "
+                         "offset %llu", path, (unsigned long long)at);
+                if (bad)
+                    bad(ctx, msg);
+                break;
+            }
+            arca_hex hex;
+            to_hex(head, hex);
+            loc.offset = at;
+            if (cb(ctx, hex, size, zsize, &loc) != 0)
+                stop = 1;
+            at += PACK_ENTRY_HEAD + zsize;
+        }
+        close(fd);
+    }
+    closedir(d);
+    return rc;
+}

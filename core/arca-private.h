@@ -244,4 +244,13 @@ arca_status arca_index_catch_up(arca_db *db, int from_scratch,
  * order (the durability rule).  Opens no new transaction. */
 arca_status arca_commit_all(arca_db *db);
 
+/* Record objects through a writer's loose journal (repair.c); an import
+ * sets its own for the time it runs and puts this one back. */
+void arca_journal_attach(arca_db *db);
+/* DATA (named NAME) detected and its text extracted again, as an import
+ * would (ingest.c); *text is malloc'd, NULL when it has none. */
+arca_status arca_extract_again(arca_db *db, const void *data, size_t len,
+                               const char *name, char **text, size_t *tlen,
+                               char *err, size_t errlen);
+
 #endif /* ARCA_PRIVATE_H */

@@ -377,6 +377,17 @@ arca_status arca_db_fsck(arca_db *db, arca_problem_fn cb, void *ctx,
                          uint64_t *nproblems);
 
 /* Rebuild the index from the catalog and the objects alone. */
+/*
+ * Rebuild what the archive can give back in the collection at DIR (a
+ * damaged or lost catalog, damaged or missing objects, record objects,
+ * the index), saying each step to CB as one line: "fixed: ...", "lost:
+ * ..." (cannot be rebuilt), "note: ...", and, after a last fsck,
+ * "problem: ..." for each problem left (*nleft counts those).  Needs
+ * the collection to itself: ARCA_ELOCKED while another writer has it.
+ */
+arca_status arca_db_repair(const char *dir, arca_problem_fn cb, void *ctx,
+                           uint64_t *nleft, char *err, size_t errlen);
+
 typedef void (*arca_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 arca_status arca_db_reindex(arca_db *db, arca_progress_fn cb, void *ctx);
 

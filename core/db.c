@@ -244,6 +244,7 @@ arca_status arca_db_open(const char *dir, int flags, arca_db **out,
         goto out;
     }
     if (writable) {
+        arca_journal_attach(db);
         arca_objects_clean_tmp(db->objects);
         rc = arca_index_catch_up(db, 0, NULL, NULL);
     }

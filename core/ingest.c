@@ -695,6 +695,12 @@ static arca_status expand_children(importer *im, arca_detector *det, job *j,
             rc = extract_part(det, base_name(k->name), c->data, c->len,
                               &im->lim, &k->po, err, sizeof err, warn,
                               sizeof warn);
+            if (rc == ARCA_ENOMEM) {
+                /* Not the member's fault: the file fails, so that the
+                 * next import reads it again whole. */
+                snprintf(j->err, sizeof j->err, "%s: %s", k->name, err);
+                return rc;
+            }
             if (rc) {
                 /* Kept whole, without text, with the reason. */
                 k->note = strdup(err);
@@ -941,9 +947,11 @@ static arca_status expand_folder(importer *im, arca_detector *det, job *j)
         else if (stat(path, &st) == 0 && (uint64_t)st.st_size > im->max_file) {
             rc = big_kid(im, det, j, path, j->files[i]);
             continue;
-        } else if (arca_read_file(path, im->max_file, &data, &len, err,
-                                sizeof err) == ARCA_OK)
+        } else if ((rc = arca_read_file(path, im->max_file, &data, &len,
+                                       err, sizeof err)) == ARCA_OK)
             c.data = (unsigned char *)data, c.len = len;
+        else if (rc == ARCA_ENOMEM)
+            return rc;      /* the folder fails, to be read again */
         if (c.data == NULL)
             c.note = err;
         rc = expand_children(im, det, j, &c, 1, "", 1);
@@ -1351,6 +1359,25 @@ static arca_status pack_object(importer *im, const char *hex, uint64_t size,
     if (rc)
         return arca_db_fail(im->db, rc, "%s", arca_catalog_errmsg(c));
     return ARCA_OK;
+}
+
+/* The journal during an import: record objects go into the batch's pack. */
+static arca_status journal_pack(void *ctx, const char *json, size_t len,
+                                arca_hex hex, char *err, size_t errlen)
+{
+    importer *im = ctx;
+    void *z = NULL;
+    size_t zlen = 0;
+    arca_status rc = arca_objects_deflate(json, len, hex, &z, &zlen);
+    if (rc) {
+        snprintf(err, errlen, "%s", arca_objects_errmsg());
+        return rc;
+    }
+    rc = pack_object(im, hex, len, z, zlen);
+    free(z);
+    if (rc)
+        snprintf(err, errlen, "%s", arca_db_errmsg(im->db));
+    return rc;
 }
 
 /* The batch's pack reaches the disk before the catalog refers to it. */
@@ -2453,6 +2480,8 @@ arca_status arca_db_import(arca_db *db, const char *const *paths,
     snprintf(im.config_path, sizeof im.config_path, "%s", path);
     im.db = db;
     im.opts = opts;
+    if (!opts->dry_run)
+        arca_catalog_set_journal(db->catalog, journal_pack, &im);
     im.lim.max_text = opts->max_text ? (size_t)opts->max_text
                                      : ARCA_DEFAULT_MAX_TEXT;
     im.lim.max_depth = 256;
@@ -2605,7 +2634,8 @@ out:
     im.closing = 1;
     pthread_cond_broadcast(&im.has_job);
     pthread_mutex_unlock(&im.mu);
-    for (int i = 0; i < im.nthreads; i++)
+    /* No thread runs yet when the catalog refused the run. */
+    for (int i = 0; im.threads && i < im.nthreads; i++)
         pthread_join(im.threads[i], NULL);
     free(im.threads);
     for (job *j = im.results, *next; j; j = next) {
@@ -2617,6 +2647,8 @@ out:
         arca_catalog_rollback(db->catalog);
         arca_xdb_cancel(db->xdb);
     }
+    if (!opts->dry_run)
+        arca_journal_attach(db);
     /* Outcomes of a batch that did not commit are not reported. */
     for (size_t i = 0; i < im.npend; i++) {
         free(im.pend[i].path);
@@ -2843,5 +2875,37 @@ out:
     free(tags_s);
     free(extra_s);
     free(lang);
+    return rc;
+}
+
+arca_status arca_extract_again(arca_db *db, const void *data, size_t len,
+                               const char *name, char **text, size_t *tlen,
+                               char *err, size_t errlen)
+{
+    arca_detector *det = NULL;
+    part_out po;
+    char warn[512] = "";
+    arca_limits lim = {0};
+
+    *text = NULL;
+    *tlen = 0;
+    memset(&po, 0, sizeof po);
+    arca_status rc = arca_detector_new(&det, err, errlen);
+    if (rc)
+        return rc;
+    lim.max_text = ARCA_DEFAULT_MAX_TEXT;
+    lim.max_depth = 256;
+    lim.ocr = db->cfg.ocr > 0;
+    lim.ocr_langs = db->cfg.ocr_langs;
+    rc = extract_part(det, name, data, len, &lim, &po, err, errlen, warn,
+                      sizeof warn);
+    if (rc == ARCA_OK && po.has_text) {
+        *text = po.x.text;
+        *tlen = po.x.len;
+        po.x.text = NULL;
+    }
+    arca_extract_free(&po.x);
+    free(po.meta);
+    arca_detector_free(det);
     return rc;
 }

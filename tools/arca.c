@@ -12,6 +12,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -963,15 +964,108 @@ static void on_problem(void *ctx, const char *problem)
         printf("%s\n", problem);
 }
 
+struct repair_out {
+    json_t *fixed, *lost, *notes, *problems;
+};
+
+/* A line of arca_db_repair: printed, or sorted into --json's arrays. */
+static void on_repair(void *ctx, const char *line)
+{
+    struct repair_out *o = ctx;
+    if (o == NULL) {
+        printf("%s\n", line);
+        fflush(stdout);
+        return;
+    }
+    static const struct { const char *prefix; size_t off; } kinds[] = {
+        {"fixed: ", offsetof(struct repair_out, fixed)},
+        {"lost: ", offsetof(struct repair_out, lost)},
+        {"note: ", offsetof(struct repair_out, notes)},
+        {"problem: ", offsetof(struct repair_out, problems)},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        size_t n = strlen(kinds[i].prefix);
+        if (strncmp(line, kinds[i].prefix, n) == 0) {
+            json_t *a = *(json_t **)((char *)o + kinds[i].off);
+            json_array_append_new(a, json_string(line + n));
+            return;
+        }
+    }
+}
+
+static int fsck_repair(cli *c)
+{
+    char err[1024];
+    uint64_t left = 0;
+    struct repair_out o = {json_array(), json_array(), json_array(),
+                           json_array()};
+    arca_status st = arca_db_repair(c->dir, on_repair, c->json ? &o : NULL,
+                                    &left, err, sizeof err);
+    if (st) {
+        errorf("%s", err);
+    } else if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "ok", json_boolean(left == 0 &&
+                                                  json_array_size(o.lost) ==
+                                                      0));
+        json_object_set_new(j, "fixed", json_incref(o.fixed));
+        json_object_set_new(j, "lost", json_incref(o.lost));
+        json_object_set_new(j, "notes", json_incref(o.notes));
+        json_object_set_new(j, "problems", json_incref(o.problems));
+        print_json(j);
+    } else if (left == 0) {
+        printf("%s: no problems left\n", c->dir);
+    } else {
+        errorf("%s: %llu problem%s left that cannot be repaired", c->dir,
+               (unsigned long long)left, left == 1 ? "" : "s");
+    }
+    int lost = json_array_size(o.lost) > 0;
+    json_decref(o.fixed);
+    json_decref(o.lost);
+    json_decref(o.notes);
+    json_decref(o.problems);
+    return st || left || lost ? EXIT_FAILURE : 0;
+}
+
 static int cmd_fsck(cli *c, int argc, char **argv)
 {
-    int rc = parse_json_only(c, "fsck", argc, argv);
+    int repair = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            c->json = 1;
+        else if (strcmp(argv[i], "--repair") == 0)
+            repair = 1;
+        else
+            return usage_error("fsck", "unexpected '%s'", argv[i]);
+    }
+    if (repair)
+        return fsck_repair(c);
     arca_db *db = NULL;
     uint64_t n = 0;
-    if (rc || (rc = open_db(c, ARCA_RDONLY, &db)) != 0)
-        return rc;
+    char err[1024];
+    arca_status st = arca_db_open(c->dir, ARCA_RDONLY, &db, err, sizeof err);
+    if (st) {
+        /* A collection that does not open is a problem fsck names. */
+        if (st == ARCA_ENOTFOUND && strstr(err, "not an arca collection")) {
+            errorf("%s", err);
+            return EXIT_FAILURE;
+        }
+        if (c->json) {
+            json_t *j = json_object();
+            json_t *problems = json_array();
+            json_array_append_new(problems, json_string(err));
+            json_object_set_new(j, "ok", json_false());
+            json_object_set_new(j, "problems", problems);
+            print_json(j);
+        } else {
+            printf("%s\n", err);
+            errorf("%s: cannot be opened ('arca fsck --repair' rebuilds "
+                   "what can be rebuilt)", c->dir);
+        }
+        return EXIT_FAILURE;
+    }
     json_t *problems = c->json ? json_array() : NULL;
-    arca_status st = arca_db_fsck(db, on_problem, problems, &n);
+    st = arca_db_fsck(db, on_problem, problems, &n);
     if (c->json) {
         json_t *j = json_object();
         json_object_set_new(j, "ok", json_boolean(st == ARCA_OK));
@@ -980,7 +1074,8 @@ static int cmd_fsck(cli *c, int argc, char **argv)
     } else if (st == ARCA_OK) {
         printf("%s: no problems found\n", arca_db_dir(db));
     } else {
-        errorf("%s", arca_db_errmsg(db));
+        errorf("%s ('arca fsck --repair' rebuilds what can be rebuilt)",
+               arca_db_errmsg(db));
     }
     arca_db_close(db);
     return st == ARCA_OK ? 0 : EXIT_FAILURE;

@@ -37,6 +37,18 @@ struct fixture {
     arca_hex obj[4];
 };
 
+/* The journal: each record object's row, as the archive would hold it. */
+static arca_status journal(void *ctx, const char *json, size_t len,
+                           arca_hex hex, char *err, size_t errlen)
+{
+    arca_catalog *c = *(arca_catalog **)ctx;
+    arca_sha256_hex(json, len, hex);
+    arca_status rc = arca_catalog_put_object(c, hex, len, len);
+    if (rc)
+        snprintf(err, errlen, "%s", arca_catalog_errmsg(c));
+    return rc;
+}
+
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
@@ -55,6 +67,7 @@ static int setup(void **state)
         free(f);
         return -1;
     }
+    arca_catalog_set_journal(f->c, journal, &f->c);
     for (int i = 0; i < 4; i++) {
         char data[32];
         snprintf(data, sizeof data, "object %d", i);
@@ -542,6 +555,8 @@ static void test_stats(void **state)
     assert_int_equal(st.records + st.versions + st.parts + st.objects, 0);
     assert_int_equal(arca_catalog_max_seq(f->c, &max), ARCA_OK);
     assert_int_equal(max, 0);
+    /* Record objects would count among the objects: none here. */
+    arca_catalog_set_journal(f->c, NULL, NULL);
     put_objects(f);
     sample(f, &r, p);
     assert_int_equal(arca_catalog_put_record(f->c, &r, &changed), ARCA_OK);
@@ -762,7 +777,7 @@ static void test_reader(void **state)
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s,
                                         NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 2);
+    assert_int_equal(sqlite3_column_int(s, 0), 3);
     sqlite3_finalize(s);
     sqlite3_close(db);
 }
@@ -819,6 +834,16 @@ static void test_migrate(void **state)
     /* Back to version 1, as an older arca made it. */
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
+        "PRAGMA legacy_alter_table = ON;"
+        "ALTER TABLE versions RENAME TO v2;"
+        "CREATE TABLE versions(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " id TEXT NOT NULL, version INTEGER NOT NULL, created TEXT NOT NULL,"
+        " deleted INTEGER NOT NULL DEFAULT 0, title TEXT, date TEXT,"
+        " author TEXT, board TEXT, lang TEXT, source TEXT, tags TEXT,"
+        " extra TEXT, UNIQUE (id, version));"
+        "INSERT INTO versions SELECT seq, id, version, created, deleted,"
+        " title, date, author, board, lang, source, tags, extra FROM v2;"
+        "DROP TABLE v2;"
         "ALTER TABLE ledger RENAME TO l2;"
         "CREATE TABLE ledger(path TEXT PRIMARY KEY NOT NULL, size INTEGER,"
         " mtime_ns INTEGER, sha256 TEXT, record TEXT, outcome TEXT NOT NULL,"
@@ -839,7 +864,7 @@ static void test_migrate(void **state)
     /* A writer upgrades it. */
     assert_int_equal(arca_catalog_open(f->path, ARCA_CATALOG_WRITE, &f->c,
                                        err, sizeof err), ARCA_OK);
-    assert_int_equal(schema_version(f->path), 2);
+    assert_int_equal(schema_version(f->path), 3);
     assert_int_equal(arca_catalog_ledger_get(f->c, "/data/with-image.txt",
                                              &got), ARCA_OK);
     assert_int_equal(got.needs_ocr, 1);
@@ -848,6 +873,19 @@ static void test_migrate(void **state)
                      ARCA_OK);
     assert_int_equal(got.needs_ocr, 0);
     arca_ledger_clear(&got);
+
+    /* The version made before record objects were kept gets one. */
+    uint64_t n = 0, written = 0;
+    struct problems pr = { 0, "" };
+    assert_int_equal(arca_catalog_check(f->c, problem_cb, &pr, &n), ARCA_OK);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(pr.first, "no record object"));
+    arca_catalog_set_journal(f->c, journal, &f->c);
+    assert_int_equal(arca_catalog_journal_missing(f->c, &written), ARCA_OK);
+    assert_int_equal(written, 1);
+    n = 99;
+    assert_int_equal(arca_catalog_check(f->c, problem_cb, &pr, &n), ARCA_OK);
+    assert_int_equal(n, 0);
 }
 
 /* Closed and reopened, everything is still there. */
