@@ -391,6 +391,63 @@ arca_status arca_db_repair(const char *dir, arca_problem_fn cb, void *ctx,
 typedef void (*arca_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 arca_status arca_db_reindex(arca_db *db, arca_progress_fn cb, void *ctx);
 
+/* ---- Backup (backup.c) ---- */
+
+typedef struct arca_backup_summary {
+    uint64_t objects;        /* objects the catalog refers to */
+    uint64_t records;        /* live records */
+    uint64_t members;        /* members of the tar, the manifest included */
+    uint64_t bytes;          /* export: bytes of the tar; restore and
+                                verify: bytes of its members */
+    double seconds;
+} arca_backup_summary;
+
+/*
+ * Back the collection in DIR up into FILE, a tar ("-": standard output):
+ * catalog.db, a snapshot of the catalog taken with SQLite's online backup
+ * (consistent while imports run; no lock is taken); exactly the objects it
+ * refers to (objects/XX/..., and each pack cut after the last entry it
+ * needs); config.lua and reports/; last arca-export.json, the manifest:
+ * every member's path, size and SHA-256, the format's version, arca's,
+ * the date and the counts.  Not the index: a restore rebuilds it.  FILE is
+ * written as FILE.tmp, fsynced, then renamed; an existing FILE is refused
+ * unless FORCE.  Return value: ARCA_OK, ARCA_EEXIST (FILE, or FILE.tmp,
+ * is there), ARCA_ENOTFOUND (no collection in DIR), ARCA_ECORRUPT (an
+ * object the catalog refers to is missing or cut short), ARCA_ELOCKED,
+ * ARCA_EIO, ARCA_ENOMEM.  ERR names the file and the reason.
+ */
+arca_status arca_export(const char *dir, const char *file, int force,
+                        arca_backup_summary *sum, char *err, size_t errlen);
+
+/*
+ * Check the export FILE ("-": standard input) without restoring it: only
+ * the names and types an export writes (regular files), each member's
+ * size and SHA-256 as the manifest says, none missing, none extra; the
+ * catalog in it passes SQLite's integrity check and the catalog's
+ * reference checks, and every object it refers to is in the tar.  Each
+ * problem of the catalog to PROBLEM.  Return value: ARCA_OK, ARCA_EFORMAT
+ * (a member refused, the tar or the manifest malformed), ARCA_ECORRUPT (a
+ * member damaged or missing, or problems in the catalog), ARCA_ELIMIT,
+ * ARCA_EUNSUPPORTED (a newer format), ARCA_ENOTFOUND, ARCA_EIO.
+ */
+arca_status arca_export_verify(const char *file, arca_problem_fn problem,
+                               void *ctx, arca_backup_summary *sum,
+                               char *err, size_t errlen);
+
+/*
+ * Restore the export FILE ("-": standard input) into DIR, which must not
+ * exist or be empty.  The members are checked as arca_export_verify()
+ * does while they are written into DIR.restoring-XXXXXX beside DIR; then
+ * the index is rebuilt (arca_db_reindex(), PROGRESS its progress) and the
+ * collection checked (arca_db_fsck(), each problem to PROBLEM); only
+ * then is it renamed to DIR.  On failure nothing is left behind.  Return
+ * value: as arca_export_verify(), and ARCA_EEXIST (DIR is not empty).
+ */
+arca_status arca_restore(const char *file, const char *dir,
+                         arca_problem_fn problem, arca_progress_fn progress,
+                         void *ctx, arca_backup_summary *sum, char *err,
+                         size_t errlen);
+
 ARCA_END_DECLS
 
 #endif /* ARCA_H */

@@ -1112,6 +1112,131 @@ static int cmd_reindex(cli *c, int argc, char **argv)
     return 0;
 }
 
+/* ---- export, restore ---- */
+
+static json_t *backup_json(const char *key, const char *value,
+                           const arca_backup_summary *s)
+{
+    return json_pack("{s:s, s:I, s:I, s:I, s:f}", key, value, "objects",
+                     (json_int_t)s->objects, "records",
+                     (json_int_t)s->records, "bytes", (json_int_t)s->bytes,
+                     "seconds", s->seconds);
+}
+
+static int cmd_export(cli *c, int argc, char **argv)
+{
+    const char *file = NULL;
+    int force = 0, verify = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            c->json = 1;
+        else if (strcmp(argv[i], "--force") == 0)
+            force = 1;
+        else if (strcmp(argv[i], "--verify") == 0)
+            verify = 1;
+        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return usage_error("export", "unknown option '%s'", argv[i]);
+        else if (file == NULL)
+            file = argv[i];
+        else
+            return usage_error("export", "export takes one FILE.tar");
+    }
+    if (file == NULL)
+        return usage_error("export", "no FILE.tar given");
+    if (verify && force)
+        return usage_error("export", "--verify writes nothing: no --force");
+    char err[2048];
+    arca_backup_summary s;
+    arca_status st;
+    if (verify) {
+        json_t *problems = c->json ? json_array() : NULL;
+        st = arca_export_verify(file, on_problem, problems, &s, err,
+                                sizeof err);
+        if (c->json) {
+            json_t *j = backup_json("file", file, &s);
+            json_object_set_new(j, "ok", json_boolean(st == ARCA_OK));
+            json_object_set_new(j, "problems", problems);
+            if (st)
+                json_object_set_new(j, "error", json_string(err));
+            print_json(j);
+        }
+        if (st) {
+            errorf("%s", err);
+            return EXIT_FAILURE;
+        }
+        if (!c->json)
+            printf("%s: a sound export: %llu records, %llu objects, "
+                   "%llu members, %.1f MB\n", file,
+                   (unsigned long long)s.records,
+                   (unsigned long long)s.objects,
+                   (unsigned long long)s.members, (double)s.bytes / 1e6);
+        return 0;
+    }
+    if (strcmp(file, "-") == 0 && isatty(1)) {
+        errorf("not writing a tar to a terminal: redirect the output or "
+               "give a FILE.tar");
+        return EXIT_FAILURE;
+    }
+    st = arca_export(c->dir, file, force, &s, err, sizeof err);
+    if (st) {
+        errorf("%s", err);
+        return EXIT_FAILURE;
+    }
+    /* With the tar on standard output, the summary goes to stderr. */
+    FILE *out = strcmp(file, "-") == 0 ? stderr : stdout;
+    if (c->json) {
+        json_t *j = backup_json("file", file, &s);
+        char *txt = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(j);
+        if (txt == NULL)
+            return EXIT_FAILURE;
+        fprintf(out, "%s\n", txt);
+        free(txt);
+    } else {
+        fprintf(out, "Exported %llu records (%llu objects) to %s: %.1f MB "
+                "in %.1f s\n", (unsigned long long)s.records,
+                (unsigned long long)s.objects, file, (double)s.bytes / 1e6,
+                s.seconds);
+    }
+    return 0;
+}
+
+static int cmd_restore(cli *c, int argc, char **argv)
+{
+    const char *args[2];
+    int n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            c->json = 1;
+        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return usage_error("restore", "unknown option '%s'", argv[i]);
+        else if (n < 2)
+            args[n++] = argv[i];
+        else
+            return usage_error("restore", "restore takes FILE.tar and DIR");
+    }
+    if (n != 2)
+        return usage_error("restore", "restore takes FILE.tar and DIR");
+    char err[2048];
+    arca_backup_summary s;
+    int tty = isatty(2);
+    arca_status st = arca_restore(args[0], args[1], on_problem, on_reindex,
+                                  &tty, &s, err, sizeof err);
+    if (tty)
+        fputs("\r\033[K", stderr);
+    if (st) {
+        errorf("%s", err);
+        return EXIT_FAILURE;
+    }
+    if (c->json)
+        return print_json(backup_json("dir", args[1], &s));
+    printf("Restored %llu records (%llu objects, %.1f MB) into %s in "
+           "%.1f s; index rebuilt, no problems found\n",
+           (unsigned long long)s.records, (unsigned long long)s.objects,
+           (double)s.bytes / 1e6, args[1], s.seconds);
+    return 0;
+}
+
 /* ---- formats ---- */
 
 static void on_format(void *ctx, const arca_format *f)
@@ -1368,9 +1493,25 @@ static const struct command commands[] = {
     {"get", cmd_get, "HASH|ID|ID/ATTACHMENT [-o FILE]",
      "write an original's bytes"},
     {"stats", cmd_stats, "[--json]", "figures about the collection"},
-    {"fsck", cmd_fsck, "[--json]",
-     "check the catalog, every object and every reference"},
+    {"fsck", cmd_fsck, "[--json] [--repair]",
+     "check the catalog, every object and every reference (--repair: "
+     "rebuild what the archive can give back, list what it cannot)"},
     {"reindex", cmd_reindex, "", "rebuild the index from the archive"},
+    {"export", cmd_export,
+     "FILE.tar [--force] [--json]\n"
+     "       arca export --verify FILE.tar [--json]",
+     "back the collection up into one tar, consistent while imports run "
+     "(- for standard output).\n"
+     "  The tar holds a snapshot of the catalog, the objects it refers to, "
+     "config.lua,\n"
+     "  reports/ and a manifest (arca-export.json); not the index.\n"
+     "  --force     replace an existing FILE.tar\n"
+     "  --verify    check an export (names, sizes, SHA-256, its catalog) "
+     "without restoring"},
+    {"restore", cmd_restore, "FILE.tar DIR [--json]",
+     "restore an export into DIR (new or empty): every member verified, "
+     "the index rebuilt,\n  then checked as fsck does; nothing is left "
+     "behind on failure"},
     {"formats", cmd_formats, "[--json]",
      "the file types whose text arca extracts"},
     {"run", cmd_run,
