@@ -13,7 +13,7 @@ O        := build-asan
 endif
 
 PKGS := xapian-core lua5.4 libmagic zlib libdeflate libcrypto sqlite3 uchardet \
-        libxml-2.0 jansson libutf8proc libexttextcat
+        libxml-2.0 jansson libutf8proc libexttextcat libcurl
 
 CC  ?= cc
 CXX ?= c++

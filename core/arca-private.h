@@ -63,6 +63,16 @@ typedef struct arca_config {
 
 #define ARCA_ERRLEN 1024
 
+/* A shard a search spans beside the collection (arca_db_open_shards). */
+#define ARCA_MAX_SHARDS 64
+#define ARCA_SHARD_TIMEOUT_MS 10000   /* connecting, each exchange, a fetch */
+typedef struct arca_shard {
+    char *spec;                 /* as the user wrote it */
+    char *host;                 /* tcp://HOST:PORT: the host; else NULL */
+    unsigned port, http_port;   /* its xapian-tcpsrv and its arca serve */
+    arca_db *local;             /* a collection directory: its handle */
+} arca_shard;
+
 struct arca_db {
     char *dir;
     int flags;
@@ -72,6 +82,10 @@ struct arca_db {
     arca_xdb *xdb;
     arca_config cfg;            /* config.lua, read at open */
     char errmsg[ARCA_ERRLEN];
+    arca_shard *shards;         /* searched with the collection, after it */
+    size_t nshards;
+    int no_local;               /* shards only: no collection of its own
+                                   (dir, objects, catalog are NULL) */
 };
 
 /* Files inside a collection. */

@@ -83,6 +83,22 @@ arca_status arca_db_open(const char *dir, int flags, arca_db **out,
                          char *errbuf, size_t errlen);
 void arca_db_close(arca_db *db);
 
+/*
+ * Open, read-only, the collection in DIR (NULL: none) with the shards
+ * SPECS[0..n): searches on *out span them all as one index (scores,
+ * totals, sorting, facets over everything).  A spec is tcp://HOST:PORT,
+ * an index `arca shard serve` serves (its HTTP side, for texts and
+ * originals, on PORT+1 unless written tcp://HOST:PORT?http=H), or a
+ * collection directory.  Hits from a shard name it (arca_hit.shard).
+ * With no DIR the handle only searches.  Return value: ARCA_OK,
+ * ARCA_EIO (a shard cannot be reached: errbuf names it), ARCA_EINVAL (a
+ * malformed spec), ARCA_ELIMIT (more than 64 shards), and
+ * arca_db_open()'s.
+ */
+arca_status arca_db_open_shards(const char *dir, const char *const *specs,
+                                size_t n, arca_db **out, char *errbuf,
+                                size_t errlen);
+
 /* The message of the last failure on DB (never NULL; "" if none). */
 const char *arca_db_errmsg(const arca_db *db);
 
@@ -276,6 +292,11 @@ typedef struct arca_search_opts {
                                 then looks only as far as this page, which
                                 makes walking the pages of a long result
                                 cheaper (facets stay exact) */
+    int same_revision;       /* 1: a walk's next page: at the revision the
+                                handle is on, or ARCA_ERETRY if a writer's
+                                commits have overwritten it (never a page
+                                of a newer revision, which would repeat
+                                and miss hits) */
 } arca_search_opts;
 
 typedef struct arca_attachment {
@@ -284,6 +305,8 @@ typedef struct arca_attachment {
     const char *type;
     uint64_t size;
     const char *sha256;
+    const char *url;         /* a remote shard's hit: where its arca serve
+                                gives the bytes; else NULL */
 } arca_attachment;
 
 typedef struct arca_hit {
@@ -296,6 +319,8 @@ typedef struct arca_hit {
     const char *text_sha256; /* its extracted text */
     const arca_attachment *attachments;
     size_t nattachments;
+    const char *shard;       /* the shard's spec, for a hit from a shard;
+                                NULL for the collection's own */
 } arca_hit;
 
 typedef struct arca_facet_value {

@@ -3,6 +3,7 @@
  * and the index's catch-up with the catalog), reading records and
  * objects back, figures, fsck and reindex.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -258,10 +259,168 @@ out:
     return ARCA_OK;
 }
 
+/* ---- Shards ---- */
+
+/*
+ * SPEC into SH: tcp://HOST:PORT[?http=H] (HOST may be [IPv6]), else a
+ * collection directory.
+ */
+static arca_status parse_shard(const char *spec, arca_shard *sh, char *err,
+                               size_t errlen)
+{
+    memset(sh, 0, sizeof *sh);
+    if (strncmp(spec, "tcp://", 6) != 0)
+        return ARCA_OK;
+    const char *h = spec + 6, *hend, *p;
+    if (*h == '[') {
+        hend = strchr(h, ']');
+        p = hend ? hend + 1 : NULL;
+        h++;
+    } else {
+        hend = strrchr(h, ':');
+        p = hend;
+    }
+    if (hend == NULL || p == NULL || *p != ':' || hend == h ||
+        (size_t)(hend - h) > 253) {
+        snprintf(err, errlen, "%s: not a shard: write tcp://HOST:PORT "
+                 "(or a collection directory)", spec);
+        return ARCA_EINVAL;
+    }
+    char *end;
+    errno = 0;
+    unsigned long port = strtoul(p + 1, &end, 10);
+    unsigned long http = port + 1;
+    if (*end == '?' && strncmp(end, "?http=", 6) == 0 && end[6] != '\0')
+        http = strtoul(end + 6, &end, 10);
+    if (errno || end == p + 1 || *end != '\0' || port == 0 ||
+        port > 65535 || http == 0 || http > 65535 || !isdigit((unsigned char)p[1])) {
+        snprintf(err, errlen, "%s: not a shard: the port must be 1 to "
+                 "65535 (tcp://HOST:PORT or tcp://HOST:PORT?http=H)", spec);
+        return ARCA_EINVAL;
+    }
+    sh->host = strndup(h, (size_t)(hend - h));
+    if (sh->host == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return ARCA_ENOMEM;
+    }
+    for (const char *c = sh->host; *c; c++)
+        if (!isalnum((unsigned char)*c) && !strchr(".-:_", *c)) {
+            snprintf(err, errlen, "%s: not a shard: bad host name", spec);
+            return ARCA_EINVAL;
+        }
+    sh->port = (unsigned)port;
+    sh->http_port = (unsigned)http;
+    return ARCA_OK;
+}
+
+/* A handle on no collection, that only searches shards. */
+static arca_status open_bare(arca_db **out, char *err, size_t errlen)
+{
+    arca_status rc;
+    arca_db *db = calloc(1, sizeof *db);
+    *out = NULL;
+    if (db == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return ARCA_ENOMEM;
+    }
+    db->lockfd = -1;
+    db->no_local = 1;
+    /* The settings of a collection without config.lua: the gazetteer's
+     * synonyms, as the collections searched have by default. */
+    rc = arca_gazetteer_add(&db->cfg.synonyms, err, errlen);
+    if (rc == ARCA_OK) {
+        arca_synonyms_sort(db->cfg.synonyms);
+        rc = arca_xdb_new_reader(&db->xdb);
+        if (rc)
+            snprintf(err, errlen, "out of memory");
+    }
+    if (rc) {
+        arca_db_close(db);
+        return rc;
+    }
+    *out = db;
+    return ARCA_OK;
+}
+
+arca_status arca_db_open_shards(const char *dir, const char *const *specs,
+                                size_t n, arca_db **out, char *err,
+                                size_t errlen)
+{
+    arca_status rc;
+    arca_db *db = NULL;
+    char path[PATH_MAX];
+
+    *out = NULL;
+    if (n > ARCA_MAX_SHARDS) {
+        snprintf(err, errlen, "%zu shards (at most %d)", n, ARCA_MAX_SHARDS);
+        return ARCA_ELIMIT;
+    }
+    rc = dir ? arca_db_open(dir, ARCA_RDONLY, &db, err, errlen)
+             : open_bare(&db, err, errlen);
+    if (rc)
+        return rc;
+    if (n == 0)
+        goto out;
+    db->shards = calloc(n, sizeof *db->shards);
+    if (db->shards == NULL) {
+        snprintf(err, errlen, "out of memory");
+        rc = ARCA_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        arca_shard *sh = &db->shards[i];
+        rc = parse_shard(specs[i], sh, err, errlen);
+        db->nshards = i + 1;
+        if (rc)
+            goto out;
+        if ((sh->spec = strdup(specs[i])) == NULL) {
+            snprintf(err, errlen, "out of memory");
+            rc = ARCA_ENOMEM;
+            goto out;
+        }
+        if (sh->host != NULL) {
+            rc = arca_xdb_add_shard(db->xdb, NULL, sh->host, sh->port,
+                                    ARCA_SHARD_TIMEOUT_MS);
+        } else {
+            char e2[ARCA_ERRLEN];
+            rc = arca_db_open(specs[i], ARCA_RDONLY, &sh->local, e2,
+                              sizeof e2);
+            if (rc) {
+                snprintf(err, errlen, "%s", e2);
+                goto out;
+            }
+            if (path_join(path, sizeof path, specs[i], ARCA_INDEX_DIR) < 0) {
+                snprintf(err, errlen, "%s: path too long", specs[i]);
+                rc = ARCA_EINVAL;
+                goto out;
+            }
+            rc = arca_xdb_add_shard(db->xdb, path, NULL, 0, 0);
+        }
+        if (rc) {
+            snprintf(err, errlen, "%s: %s", specs[i],
+                     arca_xdb_errmsg(db->xdb));
+            goto out;
+        }
+    }
+out:
+    if (rc) {
+        arca_db_close(db);
+        return rc;
+    }
+    *out = db;
+    return ARCA_OK;
+}
+
 void arca_db_close(arca_db *db)
 {
     if (db == NULL)
         return;
+    for (size_t i = 0; i < db->nshards; i++) {
+        free(db->shards[i].spec);
+        free(db->shards[i].host);
+        arca_db_close(db->shards[i].local);
+    }
+    free(db->shards);
     arca_xdb_close(db->xdb);
     arca_catalog_close(db->catalog);
     arca_objects_close(db->objects);
@@ -330,6 +489,9 @@ static json_t *record_to_json(const arca_cat_record *r)
 arca_status arca_db_record_json(arca_db *db, const char *id, int with_text,
                                 char **out)
 {
+    if (db->no_local)
+        return arca_db_fail(db, ARCA_ENOTFOUND, "no collection here: this "
+                            "handle only searches shards");
     arca_cat_record *r = NULL;
     json_t *o = NULL;
     *out = NULL;
@@ -368,6 +530,9 @@ out:
 arca_status arca_db_object_get(arca_db *db, const char *hex, size_t max,
                                void **data, size_t *len)
 {
+    if (db->no_local)
+        return arca_db_fail(db, ARCA_ENOTFOUND, "no collection here: this "
+                            "handle only searches shards");
     arca_objloc loc;
     arca_status rc = arca_catalog_locate(db->catalog, hex, &loc, NULL);
     if (rc && rc != ARCA_ENOTFOUND)
@@ -382,6 +547,9 @@ arca_status arca_db_object_get(arca_db *db, const char *hex, size_t max,
 arca_status arca_db_object_stream(arca_db *db, const char *hex,
                                   arca_sink_fn sink, void *ctx)
 {
+    if (db->no_local)
+        return arca_db_fail(db, ARCA_ENOTFOUND, "no collection here: this "
+                            "handle only searches shards");
     arca_objloc loc;
     arca_status rc = arca_catalog_locate(db->catalog, hex, &loc, NULL);
     if (rc && rc != ARCA_ENOTFOUND)
@@ -397,6 +565,9 @@ arca_status arca_db_object_stream(arca_db *db, const char *hex,
 arca_status arca_db_get(arca_db *db, const char *what, arca_sink_fn sink,
                         void *ctx)
 {
+    if (db->no_local)
+        return arca_db_fail(db, ARCA_ENOTFOUND, "no collection here: this "
+                            "handle only searches shards");
     arca_status rc;
     arca_cat_record *r = NULL;
     char hex[ARCA_HEX_LEN + 1];
@@ -498,6 +669,9 @@ arca_status arca_db_stats(arca_db *db, arca_stats *out)
 {
     arca_cat_stats cs;
     memset(out, 0, sizeof *out);
+    if (db->no_local)
+        return arca_db_fail(db, ARCA_ENOTFOUND, "no collection here: this "
+                            "handle only searches shards");
     arca_status rc = arca_catalog_stats(db->catalog, &cs);
     if (rc)
         return arca_db_fail(db, rc, "%s", arca_catalog_errmsg(db->catalog));

@@ -3,12 +3,17 @@
  *
  * A hit is shown from its document's data (the JSON record.c stores)
  * and a snippet cut from the part's extracted text, read back from the
- * archive.
+ * archive: the archive of the collection the hit comes from, which for
+ * a remote shard is fetched over HTTP from the shard's `arca serve`.
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/sha.h>
 
 #include "arca-private.h"
 
@@ -43,6 +48,8 @@ struct arca_results {
     facet *facets;
     size_t nfacets;
     char *suggestion;
+    char **owned;            /* strings the hits point to (urls) */
+    size_t nowned, capowned;
 };
 
 static const char *jget(json_t *o, const char *key)
@@ -89,19 +96,151 @@ void arca_results_destroy(arca_results *r)
     }
     free(r->facets);
     free(r->suggestion);
+    for (size_t i = 0; i < r->nowned; i++)
+        free(r->owned[i]);
+    free(r->owned);
     free(r);
 }
 
+/* ---- Remote shards ---- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_start(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+typedef struct fetch_buf {
+    char *data;
+    size_t len, max;
+} fetch_buf;
+
+static size_t fetch_write(char *p, size_t size, size_t n, void *ctx)
+{
+    fetch_buf *b = ctx;
+    size_t k = size * n;
+    if (k > b->max - b->len)
+        return 0;               /* over the cap: the transfer fails */
+    char *d = realloc(b->data, b->len + k + 1);
+    if (d == NULL)
+        return 0;
+    memcpy(d + b->len, p, k);
+    b->data = d;
+    b->len += k;
+    d[b->len] = '\0';
+    return k;
+}
+
+/* "http://HOST:H" of SH's arca serve, an IPv6 host in brackets. */
+static int shard_base(const arca_shard *sh, char *out, size_t n)
+{
+    int ipv6 = strchr(sh->host, ':') != NULL;
+    int k = snprintf(out, n, "http://%s%s%s:%u", ipv6 ? "[" : "", sh->host,
+                     ipv6 ? "]" : "", sh->http_port);
+    return k < 0 || (size_t)k >= n ? -1 : 0;
+}
+
+/*
+ * Object HEX from the remote shard SH's arca serve, at most MAX bytes,
+ * checked against its hash.  Any failure (unreachable, too slow, too
+ * big, not found, not matching) is just a failure: the caller shows the
+ * title instead.
+ */
+static arca_status shard_fetch(const arca_shard *sh, const char *hex,
+                               size_t max, void **data, size_t *len)
+{
+    char url[512];
+    fetch_buf b = {NULL, 0, max};
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    arca_status rc = ARCA_EIO;
+
+    *data = NULL;
+    *len = 0;
+    if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64 ||
+        shard_base(sh, url, sizeof url - 80) < 0)
+        return ARCA_EINVAL;
+    strcat(url, "/api/objects/");
+    strcat(url, hex);
+    pthread_once(&curl_once, curl_start);
+    CURL *c = curl_easy_init();
+    if (c == NULL)
+        return ARCA_ENOMEM;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)ARCA_SHARD_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    if (curl_easy_perform(c) == CURLE_OK) {
+        char got[65];
+        SHA256((const unsigned char *)(b.data ? b.data : ""), b.len, md);
+        for (size_t i = 0; i < sizeof md; i++)
+            snprintf(got + 2 * i, 3, "%02x", md[i]);
+        if (strcmp(got, hex) == 0)
+            rc = ARCA_OK;
+    }
+    curl_easy_cleanup(c);
+    if (rc) {
+        free(b.data);
+        return rc;
+    }
+    *data = b.data ? b.data : strdup("");
+    *len = b.len;
+    return *data ? ARCA_OK : ARCA_ENOMEM;
+}
+
+/* The shard hit I of M comes from, or NULL: DB's own collection. */
+static const arca_shard *hit_shard(const arca_db *db, arca_xmset *m,
+                                   size_t i)
+{
+    if (db->nshards == 0)
+        return NULL;
+    size_t k = arca_xmset_shard(m, i);
+    if (!db->no_local) {
+        if (k == 0)
+            return NULL;
+        k--;
+    }
+    return k < db->nshards ? &db->shards[k] : NULL;
+}
+
+static char *keep(arca_results *r, char *s)
+{
+    if (s == NULL)
+        return NULL;
+    if (r->nowned == r->capowned) {
+        size_t cap = r->capowned ? r->capowned * 2 : 16;
+        char **o = realloc(r->owned, cap * sizeof *o);
+        if (o == NULL) {
+            free(s);
+            return NULL;
+        }
+        r->owned = o;
+        r->capowned = cap;
+    }
+    r->owned[r->nowned++] = s;
+    return s;
+}
+
 /* A snippet for hit H: from its text, or its title when it has none. */
-static char *make_snippet(arca_db *db, arca_xmset *m, json_t *data,
-                          size_t maxlen)
+static char *make_snippet(arca_db *db, const arca_shard *sh, arca_xmset *m,
+                          json_t *data, size_t maxlen)
 {
     const char *hex = jget(data, "text");
     void *text = NULL;
     size_t len = 0;
     char *out = NULL;
-    if (hex && arca_db_object_get(db, hex, SNIPPET_SOURCE_MAX, &text, &len) !=
-                   ARCA_OK) {
+    arca_status st = ARCA_OK;
+    if (hex && sh && sh->host)
+        st = shard_fetch(sh, hex, SNIPPET_SOURCE_MAX, &text, &len);
+    else if (hex)
+        st = arca_db_object_get(sh ? sh->local : db, hex, SNIPPET_SOURCE_MAX,
+                                &text, &len);
+    if (hex && st != ARCA_OK) {
         free(text);
         text = NULL;
         len = 0;
@@ -125,7 +264,7 @@ arca_status arca_db_search(arca_db *db, const char *query,
                            const arca_search_opts *opts, arca_results **out)
 {
     static const arca_search_opts defaults = {0, 10, ARCA_SORT_RELEVANCE, 1,
-                                              0, NULL, 0, NULL, 0};
+                                              0, NULL, 0, NULL, 0, 0};
     arca_status rc;
     arca_xmset *m = NULL;
     unsigned slots[NFACET_NAMES + ARCA_MAX_FIELDS];
@@ -146,8 +285,11 @@ arca_status arca_db_search(arca_db *db, const char *query,
         nf)
         filter = nf;
     arca_results *r = calloc(1, sizeof *r);
-    if (r == NULL)
+    if (r == NULL) {
+        free(nq);
+        free(nf);
         return arca_db_fail(db, ARCA_ENOMEM, "out of memory");
+    }
     r->facets = calloc(opts->nfacets ? opts->nfacets : 1, sizeof *r->facets);
     if (r->facets == NULL) {
         rc = arca_db_fail(db, ARCA_ENOMEM, "out of memory");
@@ -197,9 +339,10 @@ arca_status arca_db_search(arca_db *db, const char *query,
                      opts->limit ? opts->limit : 10, (int)opts->sort,
                      opts->collapse, slots, nslots, db->cfg.fields,
                      db->cfg.nfields, wide ? query : NULL, opts->estimate,
-                     key};
+                     key, opts->same_revision};
     rc = arca_xdb_search(db->xdb, &q, &m);
-    if (rc == ARCA_ERETRY && arca_xdb_reopen(db->xdb) == ARCA_OK)
+    if (rc == ARCA_ERETRY && !opts->same_revision &&
+        arca_xdb_reopen(db->xdb) == ARCA_OK)
         rc = arca_xdb_search(db->xdb, &q, &m);
     if (rc) {
         arca_db_fail(db, rc, "%s", arca_xdb_errmsg(db->xdb));
@@ -262,7 +405,20 @@ arca_status arca_db_search(arca_db *db, const char *query,
         }
         h->attachments = r->atts[i];
         h->nattachments = r->atts[i] ? na : 0;
-        r->snippets[i] = make_snippet(db, m, d,
+        const arca_shard *sh = hit_shard(db, m, i);
+        if (sh != NULL) {
+            char base[300];
+            h->shard = sh->spec;
+            for (size_t k = 0; sh->host && r->atts[i] && k < na; k++) {
+                const char *sha = r->atts[i][k].sha256;
+                char *url = NULL;
+                if (sha && shard_base(sh, base, sizeof base) == 0 &&
+                    asprintf(&url, "%s/api/objects/%s", base, sha) < 0)
+                    url = NULL;
+                r->atts[i][k].url = keep(r, url);
+            }
+        }
+        r->snippets[i] = make_snippet(db, sh, m, d,
                                       opts->snippet_len ? opts->snippet_len
                                                         : 200);
         h->snippet = r->snippets[i];
@@ -274,8 +430,11 @@ arca_status arca_db_search(arca_db *db, const char *query,
             goto out;
         }
     }
+    /* The suggestion repeats the query around the words it corrects: a
+     * query that is not UTF-8 gets none, since all text out is UTF-8. */
     const char *sugg = arca_xmset_suggestion(m);
-    r->suggestion = sugg ? strdup(sugg) : NULL;
+    r->suggestion = sugg && arca_utf8_valid(sugg, strlen(sugg)) ? strdup(sugg)
+                                                                : NULL;
 out:
     arca_xmset_free(m);
     free(wide);

@@ -55,7 +55,10 @@
 #define XDB_MAX_SNIPPET (1u << 20)  /* bytes of snippet asked for */
 #define XDB_MAX_WILDCARD 1000       /* terms a wildcard expands to */
 #define XDB_FIELD_GAP 100           /* positions between two text fields */
-#define XDB_RETRIES 2               /* reopen-and-retry rounds of a search */
+#define XDB_RETRIES 6               /* reopen-and-retry rounds of a search:
+                                       a busy writer commits several times
+                                       a second, and a slow search on a
+                                       loaded machine spans two commits */
 #define XDB_DEFAULT_FLUSH 10000     /* Xapian's own default threshold */
 
 /* ---- Term prefixes ---- */
@@ -522,6 +525,8 @@ struct arca_xdb {
     std::string path;
     bool writable = false;
     Xapian::Database rdb;           /* a reader's database */
+    size_t nsub = 1;                /* its sub-databases (shards) */
+    bool remote = false;            /* one of them is a remote one */
     Xapian::WritableDatabase wdb;   /* a writer's */
     bool in_txn = false;            /* wdb has a transaction open */
     unsigned flush_at = 0;          /* commit after this many changes */
@@ -547,16 +552,28 @@ struct facet_values {
 };
 
 struct arca_xmset {
+    Xapian::Database db;
     Xapian::Enquire enq;
     Xapian::MSet mset;
+    /* The match again without weights, for snippets (below). */
+    Xapian::MSet snip;
+    bool have_snip = false;
     Xapian::Stem stem;              /* the query's, for snippets */
     uint64_t total = 0;
     std::vector<std::string> data;
     std::vector<double> score;
     std::string suggestion;
     std::vector<facet_values> facets;
+    std::vector<size_t> shard;      /* each hit's sub-database, when
+                                       there are several */
+    /* Oldest first over remote shards: the undated hits that end the
+     * page, and the total of the whole query. */
+    std::unique_ptr<Xapian::Enquire> extra_enq;
+    Xapian::MSet extra;
+    Xapian::doccount mset_total = 0;
+    bool split = false;
 
-    explicit arca_xmset(const Xapian::Database &db) : enq(db) {}
+    explicit arca_xmset(const Xapian::Database &d) : db(d), enq(d) {}
 };
 
 static arca_status xdb_fail(arca_xdb *x, const std::string &what) noexcept
@@ -701,6 +718,66 @@ arca_status arca_xdb_reopen(arca_xdb *x)
         return ARCA_OK;
     } catch (...) {
         return xdb_fail(x, "reopen " + x->path);
+    }
+}
+
+/* ---- Shards ---- */
+
+arca_status arca_xdb_new_reader(arca_xdb **out)
+{
+    if (out == NULL)
+        return ARCA_EINVAL;
+    *out = NULL;
+    try {
+        std::unique_ptr<arca_xdb> x(new arca_xdb);
+        x->path = "(shards)";
+        x->nsub = 0;
+        *out = x.release();
+        return ARCA_OK;
+    } catch (...) {
+        return status_of_exception();
+    }
+}
+
+/*
+ * Xapian interleaves the document ids of the sub-databases: document k
+ * of the sub-database i (of n) is (k - 1) * n + i + 1 in the whole.
+ * Statistics (document counts, lengths, term frequencies) are summed
+ * over them before any weight is computed, on the remote side too, so
+ * scores are those of one index holding everything.
+ */
+arca_status arca_xdb_add_shard(arca_xdb *x, const char *path,
+                               const char *host, unsigned port,
+                               unsigned timeout_ms)
+{
+    if (x == NULL)
+        return ARCA_EINVAL;
+    try {
+        if (x->writable)
+            throw xdb_error(ARCA_EINVAL, "add shard: index " + x->path +
+                                             " is open for writing");
+        if (host != NULL) {
+            if (port == 0 || port > 65535)
+                throw xdb_error(ARCA_EINVAL, "add shard: bad port");
+            x->rdb.add_database(
+                Xapian::Remote::open(host, port, timeout_ms, timeout_ms));
+            x->remote = true;
+        } else if (path != NULL) {
+            x->rdb.add_database(Xapian::Database(path));
+        } else {
+            throw xdb_error(ARCA_EINVAL, "add shard: no path or host");
+        }
+        x->nsub++;
+        return ARCA_OK;
+    } catch (const Xapian::NetworkError &e) {
+        x->err = "cannot connect: " + e.get_msg();
+        const char *why = e.get_error_string();
+        if (why != NULL && *why != '\0')
+            x->err += std::string(" (") + why + ")";
+        return ARCA_EIO;
+    } catch (...) {
+        arca_status st = xdb_fail(x, host ? "remote index" : path);
+        return st;
     }
 }
 
@@ -1423,11 +1500,44 @@ static std::string unquote_exact_fields(const std::string &q)
     return out;
 }
 
+/*
+ * Xapian 1.4.22 dereferences a null pointer on a group of a field with a
+ * FieldProcessor holding a word then a loved phrase, with AND the default:
+ * author:(a +b-c), author:(a +"b c") (found by fuzzing; author:"a +b-c"
+ * becomes such a group above).  With AND the default a '+' adds nothing,
+ * so from the first group of a FIELD_EXACT field on, the '+'s go: to the
+ * end of Q, since where Xapian ends the group (quotes, nesting) need not
+ * be looked for then.
+ */
+static std::string drop_love_after_exact_group(const std::string &q)
+{
+    size_t from = std::string::npos;
+    for (const xfield &f : fields) {
+        if (f.name == NULL || f.kind != FIELD_EXACT)
+            continue;
+        const std::string open = std::string(f.name) + ":(";
+        for (size_t at = q.find(open); at != std::string::npos;
+             at = q.find(open, at + 1))
+            if (at == 0 || !isalnum((unsigned char)q[at - 1])) {
+                from = std::min(from, at);
+                break;
+            }
+    }
+    if (from == std::string::npos)
+        return q;
+    std::string out(q, 0, from);
+    for (size_t i = from; i < q.size(); i++)
+        if (q[i] != '+')
+            out += q[i];
+    return out;
+}
+
 static Xapian::Query parse_once(Xapian::QueryParser &qp, const std::string &q,
                                 field_errors *errs)
 {
     errs->first.clear();
-    Xapian::Query r = qp.parse_query(unquote_exact_fields(q), query_flags);
+    Xapian::Query r = qp.parse_query(
+        drop_love_after_exact_group(unquote_exact_fields(q)), query_flags);
     if (!errs->first.empty())
         throw Xapian::QueryParserError(errs->first);
     return r;
@@ -1518,7 +1628,7 @@ static Xapian::Query parse_phrase(Xapian::QueryParser &qp, const char *raw,
 static Xapian::Query parse_title(Xapian::QueryParser &qp, const char *raw,
                                  field_errors *errs)
 {
-    std::string q = strip_ellipses(raw);
+    std::string q = drop_love_after_exact_group(strip_ellipses(raw));
     errs->first.clear();
     Xapian::Query r = qp.parse_query(q, query_flags & ~Xapian::QueryParser::
                                                          FLAG_SPELLING_CORRECTION,
@@ -1695,6 +1805,130 @@ static std::vector<int> query_langs(const Xapian::Database &db)
     return out;
 }
 
+/* ---- Searching remote shards ---- */
+
+/*
+ * FacetSpy's counts without a match spy of arca's own, which
+ * xapian-tcpsrv could not run: one pass over every match per facet slot
+ * (a cheap boolean weight, no document read), with the slot's value as
+ * the collapse key (nothing collapsed: each item just carries it) and
+ * the record id as the sort key, both of which the remote protocol
+ * returns with each item.  A record counts a value once, as FacetSpy
+ * counts it; the records seen give the total.  Costs one item per
+ * matching part and pass on the wire.
+ */
+static void count_by_passes(Xapian::Database &db, const Xapian::Query &query,
+                            const arca_xquery *q, arca_xmset &m)
+{
+    Xapian::doccount all = db.get_doccount();
+    std::unordered_set<std::string> records;
+    uint64_t loose = 0;
+    bool counted = false;
+
+    if (all == 0)
+        return;
+    for (size_t i = 0; i < q->nfacets; i++) {
+        Xapian::Enquire e(db);
+        e.set_query(query);
+        e.set_weighting_scheme(Xapian::BoolWeight());
+        e.set_collapse_key(q->facet_slots[i], all);
+        if (q->collapse)
+            e.set_sort_by_value(ARCA_SLOT_RECORD, false);
+        Xapian::MSet ms = e.get_mset(0, all, all);
+        std::unordered_map<std::string, uint64_t> counts;
+        std::unordered_set<std::string> seen;
+        for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
+            std::string v = it.get_collapse_key();
+            std::string rec = q->collapse ? it.get_sort_key() : std::string();
+            if (q->collapse && !counted) {
+                if (rec.empty())
+                    loose++;
+                else
+                    records.insert(rec);
+            }
+            if (v.empty())
+                continue;
+            if (!rec.empty() && !seen.insert(rec + '\0' + v).second)
+                continue;
+            counts[v]++;
+        }
+        counted = q->collapse != 0;
+        facet_values f;
+        f.slot = q->facet_slots[i];
+        f.values.assign(counts.begin(), counts.end());
+        std::sort(f.values.begin(), f.values.end(),
+                  [](const std::pair<std::string, uint64_t> &a,
+                     const std::pair<std::string, uint64_t> &b) {
+                      return a.second != b.second ? a.second > b.second
+                                                  : a.first < b.first;
+                  });
+        m.facets.push_back(std::move(f));
+    }
+    if (!q->collapse || q->estimate)
+        return;
+    if (!counted) {
+        Xapian::Enquire e(db);
+        e.set_query(query);
+        e.set_weighting_scheme(Xapian::BoolWeight());
+        e.set_collapse_key(ARCA_SLOT_RECORD);
+        m.total = e.get_mset(0, all, all).size();
+        return;
+    }
+    m.total = records.size() + loose;
+}
+
+/*
+ * Oldest first with undated documents last, as the local search's
+ * MultiValueKeyMaker sorts, which xapian-tcpsrv cannot run: the dated
+ * matches (a date value, which starts with a digit) sorted by value,
+ * then the undated ones, the page cut across the two.  The MSet kept is
+ * the one the page starts in; hits of the other are appended to
+ * M.extra.
+ */
+static void sort_oldest_remote(Xapian::Database &db,
+                               const Xapian::Query &query,
+                               const arca_xquery *q, Xapian::doccount all,
+                               arca_xmset &m)
+{
+    Xapian::Query dated(Xapian::Query::OP_FILTER, query,
+                        Xapian::Query(Xapian::Query::OP_VALUE_GE,
+                                      ARCA_SLOT_DATE, std::string("0")));
+    Xapian::Query undated(Xapian::Query::OP_AND_NOT, query,
+                          Xapian::Query(Xapian::Query::OP_VALUE_GE,
+                                        ARCA_SLOT_DATE, std::string("0")));
+    Xapian::doccount n_dated = 0;
+    {
+        /* How many dated hits there are, collapsed as the page is. */
+        Xapian::Enquire e(db);
+        e.set_query(dated);
+        e.set_weighting_scheme(Xapian::BoolWeight());
+        if (q->collapse)
+            e.set_collapse_key(ARCA_SLOT_RECORD);
+        n_dated = db.get_doccount() ? e.get_mset(0, db.get_doccount()).size()
+                                    : 0;
+    }
+    m.split = true;
+    m.enq.set_query(dated);
+    m.mset = m.enq.get_mset(q->offset, q->limit, all);
+    /* The total of the whole query, not of its dated part. */
+    Xapian::Enquire t(db);
+    t.set_query(query);
+    t.set_weighting_scheme(Xapian::BoolWeight());
+    if (q->collapse)
+        t.set_collapse_key(ARCA_SLOT_RECORD);
+    m.mset_total = t.get_mset(0, 0, all).get_matches_estimated();
+    size_t got = m.mset.size();
+    if (got >= q->limit)
+        return;
+    unsigned first = q->offset > n_dated ? q->offset - n_dated : 0;
+    m.extra_enq.reset(new Xapian::Enquire(db));
+    Xapian::Enquire &e = *m.extra_enq;
+    e.set_query(undated);
+    if (q->collapse)
+        e.set_collapse_key(ARCA_SLOT_RECORD);
+    m.extra = e.get_mset(first, q->limit - (unsigned)got, all);
+}
+
 static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
                        std::string &what)
 {
@@ -1821,6 +2055,9 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
         m.enq.set_sort_by_relevance_then_value(ARCA_SLOT_DATE, true);
     } else if (q->sort == 1) {
         m.enq.set_sort_by_value_then_relevance(ARCA_SLOT_DATE, true);
+    } else if (q->sort == 2 && x->remote) {
+        /* xapian-tcpsrv knows no KeyMaker: see sort_oldest_remote(). */
+        m.enq.set_sort_by_value_then_relevance(ARCA_SLOT_DATE, false);
     } else if (q->sort == 2) {
         /* Undated documents (empty value) last, not first. */
         Xapian::MultiValueKeyMaker *km = new Xapian::MultiValueKeyMaker;
@@ -1831,7 +2068,9 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
         m.enq.set_collapse_key(ARCA_SLOT_RECORD);
 
     FacetSpy *spy = NULL;
-    if (q->nfacets > 0 || (q->collapse && !q->estimate)) {
+    /* xapian-tcpsrv runs only Xapian's own match spies: with a remote
+     * shard, count_by_passes() below does FacetSpy's work. */
+    if (!x->remote && (q->nfacets > 0 || (q->collapse && !q->estimate))) {
         spy = new FacetSpy(q->facet_slots, q->nfacets, q->collapse != 0);
         m.enq.add_matchspy(spy->release());
     }
@@ -1839,22 +2078,29 @@ static void run_search(arca_xdb *x, const arca_xquery *q, arca_xmset &m,
      * complete; a page of a walk (estimate, no facets) needs neither. */
     Xapian::doccount all =
         q->estimate && q->nfacets == 0 ? 0 : db.get_doccount();
-    m.mset = m.enq.get_mset(q->offset, q->limit, all);
-    m.total = m.mset.get_matches_estimated();
+    if (q->sort == 2 && x->remote)
+        sort_oldest_remote(db, query, q, all, m);
+    else
+        m.mset = m.enq.get_mset(q->offset, q->limit, all);
+    m.total = m.split ? m.mset_total : m.mset.get_matches_estimated();
     if (spy != NULL) {
         if (q->collapse && !q->estimate)
             m.total = spy->records();
         spy->results(m.facets);
         m.enq.clear_matchspies();
+    } else if (x->remote && (q->nfacets > 0 || (q->collapse && !q->estimate))) {
+        count_by_passes(db, query, q, m);
     }
     /* No MSet::fetch() prefetch: in Xapian 1.4.22 it reads past the end
      * of an MSet that starts at an offset, and crashes. */
-    m.data.reserve(m.mset.size());
-    m.score.reserve(m.mset.size());
-    for (Xapian::MSetIterator it = m.mset.begin(); it != m.mset.end(); ++it) {
-        m.data.push_back(it.get_document().get_data());
-        m.score.push_back(it.get_weight());
-    }
+    m.data.reserve(m.mset.size() + m.extra.size());
+    m.score.reserve(m.mset.size() + m.extra.size());
+    for (const Xapian::MSet *ms : {&m.mset, &m.extra})
+        for (Xapian::MSetIterator it = ms->begin(); it != ms->end(); ++it) {
+            m.data.push_back(it.get_document().get_data());
+            m.score.push_back(it.get_weight());
+            m.shard.push_back(x->nsub > 1 ? (*it - 1) % x->nsub : 0);
+        }
 }
 
 /*
@@ -1878,14 +2124,19 @@ arca_status arca_xdb_search(arca_xdb *x, const arca_xquery *q,
         check_search(q);
         for (int round = 0;; round++) {
             try {
+                /* A round after the first reads the newest revision; a
+                 * commit during the reopen itself costs one more round,
+                 * not the search. */
+                if (round > 0)
+                    x->rdb.reopen();
                 std::unique_ptr<arca_xmset> m(new arca_xmset(x->db()));
                 run_search(x, q, *m, what);
                 *out = m.release();
                 return ARCA_OK;
             } catch (const Xapian::DatabaseModifiedError &) {
-                if (x->writable || round >= XDB_RETRIES)
+                /* A walk's next page must come from its revision. */
+                if (x->writable || q->same_revision || round >= XDB_RETRIES)
                     throw;
-                x->rdb.reopen();
             }
         }
     } catch (...) {
@@ -1917,6 +2168,11 @@ arca_status arca_xmset_get(arca_xmset *m, size_t i, double *score,
     return ARCA_OK;
 }
 
+size_t arca_xmset_shard(const arca_xmset *m, size_t i)
+{
+    return m == NULL || i >= m->shard.size() ? 0 : m->shard[i];
+}
+
 /*
  * MAXLEN counts the bytes of TEXT shown, as Xapian does: the <b></b>
  * marks, the "…" where text was left out and the escapes (&lt; for <)
@@ -1932,10 +2188,27 @@ arca_status arca_xmset_snippet(arca_xmset *m, const char *text, size_t len,
     if (maxlen > XDB_MAX_SNIPPET || len > XDB_MAX_TEXT)
         return ARCA_ELIMIT;
     try {
-        std::string s = m->mset.snippet(
+        /*
+         * Snippets weigh the query's terms by the match's statistics, and
+         * Xapian 1.4 adds up a term's weight bound over the databases a
+         * search spans: over shards the same text gave other passages
+         * than over one collection holding everything.  Matched again
+         * with BoolWeight, every term weighs the same wherever it is, and
+         * the passage is the one with the most matches: the same over
+         * shards as over one collection.  No background model: it asks
+         * the database for the frequency of every word of the text, a
+         * round trip each to a remote shard (2 s for ten hits).
+         */
+        if (!m->have_snip) {
+            Xapian::Enquire e(m->db);
+            e.set_query(m->enq.get_query());
+            e.set_weighting_scheme(Xapian::BoolWeight());
+            m->snip = e.get_mset(0, 0);
+            m->have_snip = true;
+        }
+        std::string s = m->snip.snippet(
             std::string(text ? text : "", len), maxlen, m->stem,
-            Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-                Xapian::MSet::SNIPPET_EXHAUSTIVE |
+            Xapian::MSet::SNIPPET_EXHAUSTIVE |
                 Xapian::MSet::SNIPPET_CJK_NGRAM,
             "<b>", "</b>", "\xE2\x80\xA6");
         char *r = (char *)malloc(s.size() + 1);

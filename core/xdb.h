@@ -58,6 +58,23 @@ const char *arca_xdb_errmsg(const arca_xdb *x);
 arca_status arca_xdb_reopen(arca_xdb *x);
 uint64_t arca_xdb_doccount(arca_xdb *x);
 
+/* ---- Shards ---- */
+
+/* A reader over no index yet, for arca_xdb_add_shard() to fill. */
+arca_status arca_xdb_new_reader(arca_xdb **out);
+/*
+ * Add to the reader X the index at PATH, or (HOST not NULL) the remote
+ * index xapian-tcpsrv serves on HOST:PORT, with TIMEOUT_MS for connecting
+ * and for each exchange.  Searches then span every index added, as one:
+ * scores, totals, collapsing, sorting and facets are computed over all
+ * of them (with a remote one, without arca's own match spy, which
+ * xapian-tcpsrv cannot run).  ARCA_EIO: the remote index cannot be
+ * reached; the handle's message then starts "cannot connect: ".
+ */
+arca_status arca_xdb_add_shard(arca_xdb *x, const char *path,
+                               const char *host, unsigned port,
+                               unsigned timeout_ms);
+
 /* ---- Building documents ---- */
 
 arca_status arca_xdoc_new(arca_xdoc **out);
@@ -137,6 +154,7 @@ typedef struct arca_xquery {
     /* The query as a whole title's key (arca_title_key), or NULL: a
      * record whose title is just that ranks first. */
     const char *title_key;
+    int same_revision;       /* never reopen: ARCA_ERETRY instead */
 } arca_xquery;
 
 /*
@@ -155,6 +173,8 @@ size_t arca_xmset_size(const arca_xmset *m);
 /* The i-th hit: its score and document data (owned by M). */
 arca_status arca_xmset_get(arca_xmset *m, size_t i, double *score,
                            const char **data, size_t *len);
+/* The sub-database (0 for the first index added) hit I comes from. */
+size_t arca_xmset_shard(const arca_xmset *m, size_t i);
 /*
  * A snippet of TEXT around the query's matches, at most MAXLEN bytes,
  * HTML-escaped, with matches in <b>...</b>; *out is malloc'd.

@@ -213,7 +213,7 @@ unsigned arca_api_search(arca_db *db, const arca_api_param *p, size_t n,
     char err[1024];
     const char *q = param(p, n, "q");
     unsigned page = 1, size = 10;
-    arca_search_opts so = {0, 10, ARCA_SORT_RELEVANCE, 1, 0, NULL, 0, NULL, 0};
+    arca_search_opts so = {0, 10, ARCA_SORT_RELEVANCE, 1, 0, NULL, 0, NULL, 0, 0};
     arg_list sel[NFACETS];
     arca_buf filter = {0};
     arca_results *r = NULL;

@@ -31,6 +31,7 @@ enum { EXIT_USAGE = 2 };
 typedef struct cli {
     const char *dir;         /* the collection */
     int json;
+    int dir_given;           /* by -C or $ARCA_DIR, not the default "." */
 } cli;
 
 struct command {
@@ -652,16 +653,22 @@ static int cmd_search(cli *c, int argc, char **argv)
         {"facet", required_argument, 0, 'f'},
         {"filter", required_argument, 0, 'F'},
         {"all-parts", no_argument, 0, 'p'},
+        {"shard", required_argument, 0, 'S'},
         {0, 0, 0, 0}};
-    arca_search_opts so = {0, 10, ARCA_SORT_RELEVANCE, 1, 0, NULL, 0, NULL, 0};
+    arca_search_opts so = {0, 10, ARCA_SORT_RELEVANCE, 1, 0, NULL, 0, NULL, 0, 0};
     const char **facets = calloc((size_t)argc, sizeof *facets);
+    const char **shards = calloc((size_t)argc, sizeof *shards);
+    size_t nshards = 0;
     int o, rc = 0;
     arca_db *db = NULL;
     arca_results *res = NULL;
     char *q = NULL, *filters = NULL;
 
-    if (facets == NULL)
+    if (facets == NULL || shards == NULL) {
+        free(facets);
+        free(shards);
         return EXIT_FAILURE;
+    }
     optind = 1;
     while ((o = getopt_long(argc, argv, "jl:o:s:f:", opts, NULL)) != -1) {
         switch (o) {
@@ -703,6 +710,7 @@ static int cmd_search(cli *c, int argc, char **argv)
             }
             break;
         case 'p': so.collapse = 0; break;
+        case 'S': shards[nshards++] = optarg; break;
         default:
             rc = usage_error("search", "unknown option");
             goto out;
@@ -722,8 +730,18 @@ static int cmd_search(cli *c, int argc, char **argv)
             strcat(q, " ");
         strcat(q, argv[i]);
     }
-    if ((rc = open_db(c, ARCA_RDONLY, &db)) != 0)
+    if (nshards > 0) {
+        /* The collection too when one was named (-C, $ARCA_DIR). */
+        char err[1024];
+        if (arca_db_open_shards(c->dir_given ? c->dir : NULL, shards,
+                                nshards, &db, err, sizeof err) != ARCA_OK) {
+            errorf("%s", err);
+            rc = EXIT_FAILURE;
+            goto out;
+        }
+    } else if ((rc = open_db(c, ARCA_RDONLY, &db)) != 0) {
         goto out;
+    }
     arca_status st = arca_db_search(db, q ? q : "", &so, &res);
     if (st) {
         errorf("%s", arca_db_errmsg(db));
@@ -777,6 +795,7 @@ out:
     arca_results_destroy(res);
     arca_db_close(db);
     free(facets);
+    free(shards);
     return rc;
 }
 
@@ -1429,7 +1448,19 @@ static int cmd_report(cli *c, int argc, char **argv)
 
 static int cmd_serve(cli *c, int argc, char **argv)
 {
+    /* With shards, the collection is searched only when named. */
+    for (int i = 1; i < argc && !c->dir_given; i++)
+        if (strcmp(argv[i], "--shard") == 0 ||
+            strncmp(argv[i], "--shard=", 8) == 0)
+            return arca_serve(NULL, argc, argv);
     return arca_serve(c->dir, argc, argv);
+}
+
+static int cmd_shard(cli *c, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "serve") != 0)
+        return usage_error("shard", "shard takes 'serve'");
+    return arca_shard_serve(c->dir, argc - 1, argv + 1);
 }
 
 static int cmd_watch(cli *c, int argc, char **argv)
@@ -1487,8 +1518,10 @@ static const struct command commands[] = {
      "  its sidecar < config.lua hooks."},
     {"search", cmd_search,
      "QUERY [--json] [--limit N] [--offset K] [--sort relevance|date|oldest] "
-     "[--facet year|board|type|lang|author|FIELD]... [--filter QUERY] [--all-parts]",
-     "search the collection"},
+     "[--facet year|board|type|lang|author|FIELD]... [--filter QUERY] [--all-parts] "
+     "[--shard tcp://HOST:PORT|DIR]...",
+     "search the collection (and --shard: other collections, local or "
+     "served by 'arca shard serve', as one index)"},
     {"show", cmd_show, "ID [--json] [--text]", "show a record"},
     {"get", cmd_get, "HASH|ID|ID/ATTACHMENT [-o FILE]",
      "write an original's bytes"},
@@ -1525,9 +1558,13 @@ static const struct command commands[] = {
      "run the collection's reports/NAME.lua"},
     {"serve", cmd_serve,
      "[--bind 127.0.0.1] [--port 8080] [--token-file F] [--threads N] "
-     "[--max-upload MIB]",
+     "[--max-upload MIB] [--shard tcp://HOST:PORT|DIR]...",
      "serve the search page and the JSON API over HTTP (--port 0: any free "
      "port)"},
+    {"shard", cmd_shard, "serve --port P [--bind 127.0.0.1] [--http-port H]",
+     "serve the collection's index to other machines' searches "
+     "(xapian-tcpsrv on P, read-only) with arca serve on H (default P+1) "
+     "for texts and originals"},
     {"watch", cmd_watch,
      "DIR [--settle SECONDS] [--jobs N] [--ocr|--no-ocr] [--json] [--quiet]",
      "import what lands in the folder DIR, as it lands, until stopped"},
@@ -1586,12 +1623,15 @@ int main(int argc, char **argv)
     if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
         setlocale(LC_CTYPE, "");
     c.dir = getenv("ARCA_DIR");
+    c.dir_given = c.dir != NULL && c.dir[0] != '\0';
     while (i < argc && argv[i][0] == '-') {
         if (strcmp(argv[i], "-C") == 0 && i + 1 < argc) {
             c.dir = argv[i + 1];
+            c.dir_given = 1;
             i += 2;
         } else if (strncmp(argv[i], "-C", 2) == 0 && argv[i][2]) {
             c.dir = argv[i] + 2;
+            c.dir_given = 1;
             i++;
         } else if (strcmp(argv[i], "--help") == 0 ||
                    strcmp(argv[i], "-h") == 0) {

@@ -34,9 +34,13 @@ static json_t *hit_json(const arca_hit *h)
         json_object_set_new(ao, "type", arca_json_str(a->type));
         json_object_set_new(ao, "size", json_integer((json_int_t)a->size));
         json_object_set_new(ao, "sha256", arca_json_str(a->sha256));
+        if (a->url)
+            json_object_set_new(ao, "url", json_string(a->url));
         json_array_append_new(atts, ao);
     }
     json_object_set_new(o, "attachments", atts);
+    if (h->shard)
+        json_object_set_new(o, "shard", json_string(h->shard));
     return o;
 }
 

@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -66,6 +67,8 @@
 #define CONN_TIMEOUT 60              /* seconds a connection may idle */
 #define CONN_LIMIT 512               /* connections at once */
 #define DEFAULT_MAX_UPLOAD (256u << 20)
+#define MAX_SHARDS 64                /* --shard, as the library allows */
+#define TCPSRV_START_WAIT 10         /* seconds for xapian-tcpsrv to listen */
 
 #ifndef MHD_HTTP_CONTENT_TOO_LARGE
 #define MHD_HTTP_CONTENT_TOO_LARGE 413
@@ -80,6 +83,8 @@ typedef struct server {
     bool has_token;
     uint64_t max_upload;
     pthread_key_t db_key;        /* each thread's arca_db */
+    const char *const *shards;   /* --shard: searched with the collection */
+    size_t nshards;
     pthread_key_t magic_key;     /* each thread's arca_detector */
 } server;
 
@@ -191,7 +196,10 @@ static arca_db *thread_db(server *s, char *err, size_t errlen)
         arca_db_close(db);
         pthread_setspecific(s->db_key, NULL);
     }
-    if (arca_db_open(s->dir, ARCA_RDONLY, &db, err, errlen) != ARCA_OK)
+    if ((s->nshards || s->dir == NULL
+             ? arca_db_open_shards(s->dir, s->shards, s->nshards, &db, err,
+                                   errlen)
+             : arca_db_open(s->dir, ARCA_RDONLY, &db, err, errlen)) != ARCA_OK)
         return NULL;
     pthread_setspecific(s->db_key, db);
     return db;
@@ -776,7 +784,9 @@ static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind,
         f->len += size;
         return MHD_YES;
     }
-    for (size_t i = 0; i < 8; i++) {
+    /* A part without a name (no name= in its Content-Disposition) comes
+     * with KEY NULL. */
+    for (size_t i = 0; key != NULL && i < 8; i++) {
         if (strcmp(key, form_fields[i]) != 0)
             continue;
         size_t len = rq->field_len[i];
@@ -912,6 +922,9 @@ static enum MHD_Result route_get(server *s, struct MHD_Connection *c,
         return api_stats(s, c);
     if (strcmp(url, "/healthz") == 0)
         return healthz(s, c);
+    if (s->dir == NULL && strncmp(url, "/api/reports", 12) == 0)
+        return send_error(c, MHD_HTTP_NOT_FOUND, "no reports: this server "
+                          "searches shards only");
     if (strcmp(url, "/api/reports") == 0)
         return api_reports(s, c);
     if (strncmp(url, "/api/reports/", 13) == 0) {
@@ -963,6 +976,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return MHD_YES;
     }
     bool post = strcmp(method, "POST") == 0;
+    if (post && s->dir == NULL)
+        return send_error(c, MHD_HTTP_NOT_FOUND, "no uploads: this server "
+                          "searches shards only");
     if (post && strcmp(url, "/api/records") == 0) {
         /* A refusal is answered once the body is read (and dropped):
          * answering mid-upload would cut the client off with no answer. */
@@ -1038,6 +1054,9 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
 /* ---- The command ---- */
 
 static int stop_pipe[2] = {-1, -1};
+/* A process whose end ends the command (`arca shard serve`), or 0. */
+static pid_t watched_child;
+static const char *watched_name = "";
 
 static void on_stop(int sig)
 {
@@ -1077,6 +1096,24 @@ static int read_token(server *s, const char *path)
     return 0;
 }
 
+/* The daemon serving S, with the limits on connections.  THREADS: the
+ * size of its pool (with an internal polling thread), or 0. */
+static struct MHD_Daemon *start_daemon(server *s, unsigned flags,
+                                       unsigned port,
+                                       const struct sockaddr *addr,
+                                       unsigned threads)
+{
+    return MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, s,
+        MHD_OPTION_SOCK_ADDR, addr,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+        MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+        MHD_OPTION_END);
+}
+
 int arca_serve(const char *dir, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -1085,8 +1122,10 @@ int arca_serve(const char *dir, int argc, char **argv)
         {"token-file", required_argument, 0, 't'},
         {"threads", required_argument, 0, 'T'},
         {"max-upload", required_argument, 0, 'u'},
+        {"shard", required_argument, 0, 'S'},
         {0, 0, 0, 0}};
     server s = {.dir = dir, .max_upload = DEFAULT_MAX_UPLOAD};
+    const char *shards[MAX_SHARDS];
     const char *bind = "127.0.0.1";
     unsigned port = 8080, threads = 0;
     int o, rc = 1;
@@ -1095,9 +1134,18 @@ int arca_serve(const char *dir, int argc, char **argv)
     arca_db *probe = NULL;
     char err[1024];
 
+    s.shards = shards;
     optind = 1;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
+        case 'S':
+            if (s.nshards == MAX_SHARDS) {
+                fprintf(stderr, "arca: serve: at most %d shards\n",
+                        MAX_SHARDS);
+                return 2;
+            }
+            shards[s.nshards++] = optarg;
+            break;
         case 'b': bind = optarg; break;
         case 'p':
             if (!arca_api_uint(optarg, 0, 65535, &port)) {
@@ -1135,8 +1183,13 @@ int arca_serve(const char *dir, int argc, char **argv)
                 argv[optind]);
         return 2;
     }
-    /* The collection must open now, not at the first request. */
-    if (arca_db_open(dir, ARCA_RDONLY, &probe, err, sizeof err) != ARCA_OK) {
+    /* The collection (and its shards) must open now, not at the first
+     * request. */
+    if ((s.nshards || dir == NULL
+             ? arca_db_open_shards(dir, shards, s.nshards, &probe, err,
+                                   sizeof err)
+             : arca_db_open(dir, ARCA_RDONLY, &probe, err, sizeof err)) !=
+        ARCA_OK) {
         fprintf(stderr, "arca: serve: %s\n", err);
         return 1;
     }
@@ -1175,19 +1228,16 @@ int arca_serve(const char *dir, int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    if (watched_child > 0) {
+        sa.sa_flags = SA_NOCLDSTOP;
+        sigaction(SIGCHLD, &sa, NULL);
+        on_stop(SIGCHLD);       /* it may have ended already */
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                      MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    d = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, on_request, &s,
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
-        MHD_OPTION_NOTIFY_COMPLETED, on_done, &s,
-        MHD_OPTION_END);
+    d = start_daemon(&s, flags, port, ai->ai_addr, threads);
     if (d == NULL) {
         fprintf(stderr, "arca: serve: cannot listen on %s port %u: %s\n",
                 bind, port, strerror(errno));
@@ -1196,18 +1246,39 @@ int arca_serve(const char *dir, int argc, char **argv)
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned bound = info ? info->port : port;
-    fprintf(stderr, "arca: serving %s at http://%s%s%s:%u/ (%u threads%s)\n",
-            dir, ai->ai_family == AF_INET6 ? "[" : "", bind,
+    fprintf(stderr, "arca: serving %s%s at http://%s%s%s:%u/ (%u threads%s)\n",
+            dir ? dir : "shards", dir && s.nshards ? " and shards" : "",
+            ai->ai_family == AF_INET6 ? "[" : "", bind,
             ai->ai_family == AF_INET6 ? "]" : "", bound, threads,
             s.has_token ? ", uploads with the token" : "");
     fflush(stderr);
     unsigned char sig = 0;
-    while (read(stop_pipe[0], &sig, 1) < 0 && errno == EINTR)
-        ;
-    fprintf(stderr, "arca: serve: stopping (%s)\n",
-            sig == SIGINT ? "interrupt" : "terminate");
-    MHD_stop_daemon(d);
     rc = 0;
+    for (;;) {
+        if (read(stop_pipe[0], &sig, 1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (sig != SIGCHLD)
+            break;
+        /* A report's process ended, or the command's companion did
+         * (`arca shard serve`'s xapian-tcpsrv): that ends the command. */
+        int ws;
+        if (watched_child > 0 &&
+            waitpid(watched_child, &ws, WNOHANG) == watched_child) {
+            watched_child = 0;
+            fprintf(stderr, "arca: serve: %s ended (%s %d); stopping\n",
+                    watched_name, WIFSIGNALED(ws) ? "signal" : "status",
+                    WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
+            rc = 1;
+            break;
+        }
+    }
+    if (rc == 0)
+        fprintf(stderr, "arca: serve: stopping (%s)\n",
+                sig == SIGINT ? "interrupt" : "terminate");
+    MHD_stop_daemon(d);
 keys:
     for (int i = 0; i < 2; i++)
         if (stop_pipe[i] >= 0)
@@ -1218,4 +1289,231 @@ out:
     free(s.self);
     freeaddrinfo(ai);
     return rc;
+}
+
+/* ---- arca shard serve ---- */
+
+/* Whether AI can be listened on now; errno says why not. */
+static bool port_free(const struct addrinfo *ai)
+{
+    int one = 1, fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int r = bind(fd, ai->ai_addr, ai->ai_addrlen);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r == 0;
+}
+
+/*
+ * xapian-tcpsrv serves DIR/index read-only on BIND:PORT; it forks a
+ * process per connection that opens the index afresh, so each new search
+ * sees what was committed before it.  It runs in a session of its own:
+ * on SIGTERM it signals its whole process group.  Beside it, in this
+ * process, `arca serve` on BIND:HTTP gives the texts (for snippets) and
+ * the originals of its hits.  The command ends when either ends.
+ */
+int arca_shard_serve(const char *dir, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"bind", required_argument, 0, 'b'},
+        {"port", required_argument, 0, 'p'},
+        {"http-port", required_argument, 0, 'H'},
+        {0, 0, 0, 0}};
+    const char *bind = "127.0.0.1";
+    unsigned port = 0, http = 0;
+    char err[1024], index[PATH_MAX], pstr[8], hstr[8];
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_PASSIVE,
+                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo *tai = NULL, *hai = NULL;
+    arca_db *probe = NULL;
+    pid_t pid = 0;
+    int o, rc = 1;
+
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'b': bind = optarg; break;
+        case 'p':
+        case 'H':
+            if (!arca_api_uint(optarg, 1, 65535, o == 'p' ? &port : &http)) {
+                fprintf(stderr, "arca: shard serve: --%s takes 1 to 65535\n",
+                        o == 'p' ? "port" : "http-port");
+                return 2;
+            }
+            break;
+        default:
+            fprintf(stderr, "arca: shard serve: unknown option\n");
+            return 2;
+        }
+    }
+    if (optind < argc || port == 0) {
+        fprintf(stderr, "arca: shard serve: %s\nusage: arca shard serve "
+                "--port P [--bind 127.0.0.1] [--http-port H]\n",
+                port == 0 ? "--port is needed" : "unexpected argument");
+        return 2;
+    }
+    if (http == 0)
+        http = port + 1;
+    if (http > 65535 || http == port) {
+        fprintf(stderr, "arca: shard serve: --http-port: give a port "
+                "other than %u\n", port);
+        return 2;
+    }
+    if (arca_db_open(dir, ARCA_RDONLY, &probe, err, sizeof err) != ARCA_OK) {
+        fprintf(stderr, "arca: shard serve: %s\n", err);
+        return 1;
+    }
+    arca_db_close(probe);
+    if (snprintf(index, sizeof index, "%s/index", dir) >= (int)sizeof index) {
+        fprintf(stderr, "arca: shard serve: %s: path too long\n", dir);
+        return 1;
+    }
+    snprintf(pstr, sizeof pstr, "%u", port);
+    snprintf(hstr, sizeof hstr, "%u", http);
+    int e = getaddrinfo(bind, pstr, &hints, &tai);
+    if (e == 0)
+        e = getaddrinfo(bind, hstr, &hints, &hai);
+    if (e != 0) {
+        fprintf(stderr, "arca: shard serve: --bind %s: %s (an IPv4 or IPv6 "
+                "address)\n", bind, gai_strerror(e));
+        rc = 2;
+        goto out;
+    }
+    /* Both ports now, for a clear message: xapian-tcpsrv's is terse. */
+    if (!port_free(tai) || !port_free(hai)) {
+        fprintf(stderr, "arca: shard serve: cannot listen on %s port %s: "
+                "%s\n", bind, port_free(tai) ? hstr : pstr, strerror(errno));
+        goto out;
+    }
+    char *targv[] = {"xapian-tcpsrv", "--interface", (char *)bind, "--port",
+                     pstr, index, NULL};
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+    posix_spawn_file_actions_init(&fa);
+    /* It tells each connection on its stdout. */
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    e = posix_spawnp(&pid, "xapian-tcpsrv", &fa, &attr, targv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (e != 0) {
+        pid = 0;
+        fprintf(stderr, "arca: shard serve: cannot run xapian-tcpsrv: %s "
+                "(install xapian-tools)\n", strerror(e));
+        goto out;
+    }
+    for (int i = 0;; i++) {
+        int ws;
+        if (waitpid(pid, &ws, WNOHANG) == pid) {
+            pid = 0;
+            fprintf(stderr, "arca: shard serve: xapian-tcpsrv on %s port %u "
+                    "ended at once (%s %d)\n", bind, port,
+                    WIFSIGNALED(ws) ? "signal" : "status",
+                    WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
+            goto out;
+        }
+        /* Listening: without connecting, which xapian-tcpsrv would log
+         * as a failed connection. */
+        if (!port_free(tai) && errno == EADDRINUSE)
+            break;
+        if (i >= TCPSRV_START_WAIT * 20) {
+            fprintf(stderr, "arca: shard serve: xapian-tcpsrv does not "
+                    "listen on %s port %u\n", bind, port);
+            goto out;
+        }
+        usleep(50000);
+    }
+    fprintf(stderr, "arca: shard: serving %s to searches at tcp://%s%s%s:%u "
+            "(xapian-tcpsrv, read-only)\n", index,
+            tai->ai_family == AF_INET6 ? "[" : "", bind,
+            tai->ai_family == AF_INET6 ? "]" : "", port);
+    fflush(stderr);
+    watched_child = pid;
+    watched_name = "xapian-tcpsrv";
+    char *sargv[] = {"serve", "--bind", (char *)bind, "--port", hstr, NULL};
+    rc = arca_serve(dir, 5, sargv);
+    if (watched_child == 0)
+        pid = 0;                /* it ended, and was waited for */
+    watched_child = 0;
+out:
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (tai)
+        freeaddrinfo(tai);
+    if (hai)
+        freeaddrinfo(hai);
+    return rc;
+}
+
+/* ---- The server without its socket, for tests ---- */
+
+struct arca_server {
+    server s;
+    struct MHD_Daemon *d;
+};
+
+arca_server *arca_server_new(const char *dir, const char *token_file,
+                             const char *self, char *err, size_t errlen)
+{
+    arca_db *probe = NULL;
+    arca_server *sv = calloc(1, sizeof *sv);
+    if (sv == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    sv->s.dir = dir;
+    sv->s.max_upload = DEFAULT_MAX_UPLOAD;
+    if (token_file && read_token(&sv->s, token_file)) {
+        snprintf(err, errlen, "%s: no token read", token_file);
+        free(sv);
+        return NULL;
+    }
+    if (arca_db_open(dir, ARCA_RDONLY, &probe, err, errlen) != ARCA_OK) {
+        free(sv);
+        return NULL;
+    }
+    arca_db_close(probe);
+    sv->s.self = self ? strdup(self) : realpath("/proc/self/exe", NULL);
+    if (sv->s.self == NULL) {
+        snprintf(err, errlen, "%s: %s", self ? self : "/proc/self/exe",
+                 strerror(errno));
+        free(sv);
+        return NULL;
+    }
+    pthread_key_create(&sv->s.db_key, close_db);
+    pthread_key_create(&sv->s.magic_key, free_detector);
+    sv->d = start_daemon(&sv->s, MHD_USE_NO_LISTEN_SOCKET, 0, NULL, 0);
+    if (sv->d == NULL) {
+        snprintf(err, errlen, "cannot start the daemon: %s", strerror(errno));
+        arca_server_free(sv);
+        return NULL;
+    }
+    return sv;
+}
+
+struct MHD_Daemon *arca_server_daemon(arca_server *sv)
+{
+    return sv->d;
+}
+
+void arca_server_free(arca_server *sv)
+{
+    if (sv == NULL)
+        return;
+    if (sv->d)
+        MHD_stop_daemon(sv->d);
+    /* This thread's handles: pthread_key_delete() runs no destructor. */
+    arca_db_close(pthread_getspecific(sv->s.db_key));
+    arca_detector_free(pthread_getspecific(sv->s.magic_key));
+    pthread_key_delete(sv->s.db_key);
+    pthread_key_delete(sv->s.magic_key);
+    free(sv->s.self);
+    free(sv);
 }

@@ -63,8 +63,28 @@ unsigned arca_api_search(arca_db *db, const arca_api_param *p, size_t n,
 json_t *arca_api_error(const char *msg);
 unsigned arca_api_status(arca_status st);
 
-/* `arca serve` on the collection DIR; the exit status. */
+/* `arca serve` on the collection DIR; the exit status.  DIR NULL: no
+ * collection of its own (with --shard: it searches the shards only). */
 int arca_serve(const char *dir, int argc, char **argv);
+
+/* `arca shard serve` on the collection DIR (serve.c): the exit status. */
+int arca_shard_serve(const char *dir, int argc, char **argv);
+
+/*
+ * The server of `arca serve` on the collection DIR with no socket and no
+ * thread of its own, for tests (tests/fuzz/fuzz-http.c): hand it each
+ * connection with MHD_add_connection() and drive it with MHD_run(), in
+ * one thread.  TOKEN_FILE as --token-file (NULL: uploads are off); SELF
+ * the program a report runs in (NULL: this one).  NULL on failure, with
+ * ERR.  DIR must outlive it; arca_server_free() stops it, in the
+ * thread that ran it.
+ */
+struct MHD_Daemon;
+typedef struct arca_server arca_server;
+arca_server *arca_server_new(const char *dir, const char *token_file,
+                             const char *self, char *err, size_t errlen);
+struct MHD_Daemon *arca_server_daemon(arca_server *sv);
+void arca_server_free(arca_server *sv);
 
 /* `arca watch` on the collection DIR (watch.c): the exit status. */
 int arca_watch(const char *dir, int argc, char **argv);

@@ -64,7 +64,7 @@ static arca_status walk(arca_db *db, const char *query, uint64_t *nhits,
         page = NULL;
         asked = want;
         arca_search_opts so = {offset, want, ARCA_SORT_RELEVANCE, 1, 0,
-                               NULL, 0, NULL, 1};
+                               NULL, 0, NULL, 1, 0};
         rc = arca_db_search(db, query, &so, &page);
         if (rc != ARCA_OK)
             goto out;

@@ -60,7 +60,7 @@ static arca_status add(arca_db *db, const char *title, const char *date,
 static uint64_t count(arca_db *db, const char *q)
 {
     arca_results *res = NULL;
-    arca_search_opts o = {0, 10, ARCA_SORT_RELEVANCE, 1, 0, NULL, 0, NULL, 0};
+    arca_search_opts o = {0, 10, ARCA_SORT_RELEVANCE, 1, 0, NULL, 0, NULL, 0, 0};
     assert_int_equal(arca_db_search(db, q, &o, &res), ARCA_OK);
     uint64_t n = arca_results_total(res);
     arca_results_destroy(res);
@@ -186,7 +186,7 @@ static void test_bad_input_is_refused(void **state)
     arca_results *res = NULL;
     assert_int_equal(arca_db_search(f->db, "x", &(arca_search_opts){
                          0, 10, 0, 1, 0, (const char *[]){"colour"}, 1,
-                         NULL, 0}, &res), ARCA_EINVAL);
+                         NULL, 0, 0}, &res), ARCA_EINVAL);
     assert_null(res);
 }
 

@@ -681,6 +681,7 @@ function renderHit(hit) {
   if (hit.part) li.append(el('p', { class: 'matched' }, el('span', { class: 'matched-label' }, t('matchedIn')), ' ', String(hit.part)));
 
   const atts = Array.isArray(hit.attachments) ? hit.attachments : [];
+  const remoteUrl = (u) => (typeof u === 'string' && /^https?:\/\//.test(u) ? u : null);
   if (atts.length) {
     li.append(el('div', { class: 'attachments' },
       el('span', { class: 'attachments-label' }, t('attachments')),
@@ -688,7 +689,9 @@ function renderHit(hit) {
         const n = Number.isInteger(a.part) ? a.part : i + 1;
         const name = a.name ? String(a.name) : `${t('attachments')} ${n}`;
         return el('li', null, el('a', {
-          class: 'attachment', href: api.part(id, n), download: name, 'data-part': n, 'data-sha256': a.sha256 || null,
+          /* A remote shard's hit: its bytes come from that shard's own
+           * server (the url it gives), not from this one. */
+          class: 'attachment', href: remoteUrl(a.url) || api.part(id, n), download: name, 'data-part': n, 'data-sha256': a.sha256 || null,
         }, el('span', { class: 'att-name' }, name),
         el('span', { class: 'att-info' }, [a.type ? typeName(String(a.type)) : null, humanSize(a.size)].filter(Boolean).join(', '))));
       }))));
