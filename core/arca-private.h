@@ -218,6 +218,23 @@ void arca_slug(const char *in, char *out, size_t max);
  * "mn" (Cyrillic with Mongolian letters), "en" (Latin), or NULL. */
 const char *arca_guess_lang(const char *text, size_t len);
 
+/* ---- ingest.c ---- */
+
+/*
+ * The record fields a sidecar gives: DATA[0..LEN), the bytes of a
+ * NAME.meta.json named SRC, read as an import reads them (a key given
+ * twice refused, unknown keys extra fields).  In *out, owned by
+ * the caller (arca_cat_record_free()), the fields given, NULL where not:
+ * title, author, board, source normalised; date normal (YYYY[-MM[-DD]]);
+ * lang a primary tag; tags a JSON array; extra a JSON object; no parts.
+ * WARN (may be NULL) says what was ignored.  Return value: ARCA_OK,
+ * ARCA_EFORMAT (not a JSON object), ARCA_EINVAL (a bad id), ARCA_ENOMEM;
+ * ERR then says why, naming SRC.
+ */
+arca_status arca_sidecar_fields(const char *src, const char *data, size_t len,
+                                arca_cat_record **out, char *err,
+                                size_t errlen, char *warn, size_t warnlen);
+
 /* ---- record.c ---- */
 
 /* The texts of a record's parts when the caller has them in memory. */

@@ -369,6 +369,8 @@ static char *lang_primary(const char *tag)
     size_t n = 0;
     while (tag[n] && tag[n] != '-' && tag[n] != '_' && n + 1 < sizeof buf) {
         char c = tag[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+            return NULL;        /* a primary tag is 2 or 3 letters */
         buf[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     }
     buf[n] = '\0';
@@ -490,32 +492,40 @@ static arca_status apply_fields(job *j, json_t *o, const char *src,
 }
 
 /*
- * Read the sidecar of job J into its fields.  A malformed sidecar fails
- * the file: its fields were meant.
+ * The sidecar bytes DATA[0..LEN), named SRC, into job J's fields.  A
+ * malformed sidecar fails the file: its fields were meant.
  */
+static arca_status parse_sidecar(job *j, const char *src, const char *data,
+                                 size_t len, json_t *extra)
+{
+    json_error_t jerr;
+    arca_status rc;
+    json_t *o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(o)) {
+        if (o == NULL)
+            snprintf(j->err, sizeof j->err, "%s: line %d: %s", src,
+                     jerr.line, jerr.text);
+        else
+            snprintf(j->err, sizeof j->err, "%s: not a JSON object", src);
+        rc = ARCA_EFORMAT;
+    } else {
+        rc = apply_fields(j, o, src, extra, 0);
+    }
+    json_decref(o);
+    return rc;
+}
+
+/* Read the sidecar of job J into its fields. */
 static arca_status read_sidecar(job *j, json_t *extra)
 {
     char *data = NULL;
     size_t len;
-    json_error_t jerr;
     arca_status rc = arca_read_file(j->side, MAX_SIDECAR, &data, &len,
                                     j->err, sizeof j->err);
     if (rc)
         return rc;
-    json_t *o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    rc = parse_sidecar(j, j->side, data, len, extra);
     free(data);
-    if (!json_is_object(o)) {
-        if (o == NULL)
-            snprintf(j->err, sizeof j->err, "%s: line %d: %s", j->side,
-                     jerr.line, jerr.text);
-        else
-            snprintf(j->err, sizeof j->err, "%s: not a JSON object",
-                     j->side);
-        rc = ARCA_EFORMAT;
-    } else {
-        rc = apply_fields(j, o, j->side, extra, 0);
-    }
-    json_decref(o);
     return rc;
 }
 
@@ -549,11 +559,10 @@ static void fill_defaults(job *j)
         j->source = strdup(j->path);
 }
 
-/* Fill J->rec from J's fields, EXTRA and the parts. */
-static arca_status build_record(job *j, json_t *extra)
+/* J's fields from outside the file, in the form its text is in, and
+ * EXTRA as its JSON. */
+static void settle_fields(job *j, json_t *extra)
 {
-    part_out *po = &j->part;
-    /* Fields from outside the file, in the form its text is in. */
     arca_norm_inplace(&j->title, NULL);
     arca_norm_inplace(&j->author, NULL);
     arca_norm_inplace(&j->board, NULL);
@@ -561,6 +570,62 @@ static arca_status build_record(job *j, json_t *extra)
     j->extra = NULL;
     if (json_object_size(extra) > 0)
         j->extra = json_dumps(extra, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+arca_status arca_sidecar_fields(const char *src, const char *data, size_t len,
+                                arca_cat_record **out, char *err,
+                                size_t errlen, char *warn, size_t warnlen)
+{
+    arca_status rc = ARCA_ENOMEM;
+    job *j = calloc(1, sizeof *j);
+    json_t *extra = json_object();
+    arca_cat_record *r = calloc(1, sizeof *r);
+
+    *out = NULL;
+    if (err && errlen)
+        err[0] = '\0';
+    if (warn && warnlen)
+        warn[0] = '\0';
+    if (j == NULL || extra == NULL || r == NULL)
+        goto out;
+    rc = parse_sidecar(j, src, data, len, extra);
+    if (rc)
+        goto out;
+    settle_fields(j, extra);
+    const char **to[] = {&r->title, &r->author, &r->board, &r->lang,
+                         &r->source, &r->tags, &r->extra};
+    char **from[] = {&j->title, &j->author, &j->board, &j->lang,
+                     &j->source, &j->tags, &j->extra};
+    for (size_t i = 0; i < sizeof to / sizeof to[0]; i++) {
+        *to[i] = *from[i];
+        *from[i] = NULL;
+    }
+    r->id = j->id[0] ? strdup(j->id) : NULL;
+    r->date = j->date[0] ? strdup(j->date) : NULL;
+    if ((j->id[0] && r->id == NULL) || (j->date[0] && r->date == NULL)) {
+        rc = ARCA_ENOMEM;
+        goto out;
+    }
+    *out = r;
+    r = NULL;
+out:
+    if (err && errlen)
+        snprintf(err, errlen, "%s", rc == ARCA_ENOMEM ? "out of memory"
+                                                      : j->err);
+    if (warn && warnlen && j)
+        snprintf(warn, warnlen, "%s", j->warn);
+    arca_cat_record_free(r);
+    json_decref(extra);
+    job_free(j);
+    return rc;
+}
+
+/* Fill J->rec from J's fields, EXTRA and the parts. */
+static arca_status build_record(job *j, json_t *extra)
+{
+    part_out *po = &j->part;
+    /* Fields from outside the file, in the form its text is in. */
+    settle_fields(j, extra);
 
     j->rec.parts = calloc(1 + j->nkids, sizeof *j->rec.parts);
     if (j->rec.parts == NULL)
