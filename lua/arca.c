@@ -67,7 +67,17 @@ typedef struct LSearch {
     unsigned snippet_len;
     int done;
     char *query, *filter;          /* owned */
+    unsigned first_offset;         /* the walk's own offset */
+    /* A hash of each hit given, so that a walk started again on a newer
+     * revision gives none twice; the first NSORTED are sorted.  From
+     * Lua's allocator. */
+    uint64_t *given;
+    size_t ngiven, capgiven, nsorted;
+    unsigned restarts;
 } LSearch;
+
+/* A walk started again this often in a row with no new hit gives up. */
+#define WALK_RESTARTS 16
 
 /* A C allocation owned by Lua: FREE_FN runs on it in __gc. */
 typedef struct LBox {
@@ -340,66 +350,136 @@ static int search_gc(lua_State *L)
     s->page = NULL;
     free(s->query);
     free(s->filter);
+    if (s->given) {
+        /* Lua's allocator, so that a sandbox's memory bound counts it. */
+        void *ud;
+        lua_Alloc af = lua_getallocf(L, &ud);
+        af(ud, s->given, s->capgiven * sizeof *s->given, 0);
+    }
     s->query = s->filter = NULL;
+    s->given = NULL;
     s->done = 1;
     return 0;
 }
 
-/* The iterator: the next hit, fetching the next page when needed. */
+/* FNV-1a of the hit's record and part. */
+static uint64_t hit_hash(const arca_hit *h)
+{
+    uint64_t x = 14695981039346656037ull;
+    for (const char *p = h->id ? h->id : ""; *p; p++)
+        x = (x ^ (unsigned char)*p) * 1099511628211ull;
+    x = (x ^ 0xff) * 1099511628211ull;
+    for (const char *p = h->part ? h->part : ""; *p; p++)
+        x = (x ^ (unsigned char)*p) * 1099511628211ull;
+    return x;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether a walk started again gave H before. */
+static int given_before(const LSearch *s, uint64_t h)
+{
+    return s->nsorted > 0 &&
+           bsearch(&h, s->given, s->nsorted, sizeof h, cmp_u64) != NULL;
+}
+
+/*
+ * The iterator: the next hit, fetching the next page when needed.  Every
+ * page comes from the revision the walk's first page saw: a newer one
+ * ranks hits anew, and its pages would repeat some and skip others.
+ * When an import's commits overwrite that revision, the walk starts
+ * again on the newest one and leaves out the hits it gave already.
+ */
 static int search_next(lua_State *L)
 {
     LSearch *s = tosearch(L, lua_upvalueindex(1));
 
-    if (s->done || s->remaining == 0)
-        return 0;
-    if (s->page == NULL || s->at >= arca_results_count(s->page)) {
-        size_t had = s->page ? arca_results_count(s->page) : 0;
-        unsigned want = SEARCH_PAGE;
-        if (s->page != NULL) {
-            if (had < s->asked) {      /* the last page was short */
+    for (;;) {
+        if (s->done || s->remaining == 0)
+            return 0;
+        if (s->page == NULL || s->at >= arca_results_count(s->page)) {
+            size_t had = s->page ? arca_results_count(s->page) : 0;
+            int later = s->page != NULL;
+            unsigned want = SEARCH_PAGE;
+            if (s->page != NULL) {
+                if (had < s->asked) {      /* the last page was short */
+                    s->done = 1;
+                    return 0;
+                }
+                if (s->offset > MAX_OFFSET - SEARCH_PAGE_MAX)
+                    return luaL_error(L, "search: more than %d hits; "
+                                      "narrow the query", (int)MAX_OFFSET);
+                s->offset += (unsigned)had;
+                /* A long walk takes bigger pages: fewer passes over the
+                 * matches, memory still bounded. */
+                want = s->asked < SEARCH_PAGE_MAX / 2 ? s->asked * 2
+                                                      : SEARCH_PAGE_MAX;
+            }
+            if (s->remaining < want)
+                want = (unsigned)s->remaining;
+            lua_getiuservalue(L, lua_upvalueindex(1), 1);
+            LCollection *c = luaL_checkudata(L, -1, ARCA_COLLECTION);
+            arca_db *db = checkdb(L, c);
+            lua_pop(L, 1);
+            arca_results_destroy(s->page);
+            s->page = NULL;
+            s->at = 0;
+            s->asked = want;
+            arca_search_opts so = {s->offset, want, s->sort, s->collapse,
+                                   s->snippet_len, NULL, 0, s->filter, 1,
+                                   later};
+            arca_status st = arca_db_search(db, s->query, &so, &s->page);
+            if (st == ARCA_ERETRY && later) {
+                if (++s->restarts > WALK_RESTARTS)
+                    return luaL_error(L, "search: the collection changed "
+                                      "%d times during the walk with no "
+                                      "new hit between; run it again",
+                                      WALK_RESTARTS);
+                qsort(s->given, s->ngiven, sizeof *s->given, cmp_u64);
+                s->nsorted = s->ngiven;
+                s->offset = s->first_offset;
+                s->asked = 0;          /* the next page is a first one */
+                continue;
+            }
+            if (st != ARCA_OK)
+                return fail(L, "search", db);
+            if (arca_results_count(s->page) == 0) {
                 s->done = 1;
                 return 0;
             }
-            if (s->offset > MAX_OFFSET - SEARCH_PAGE_MAX)
-                return luaL_error(L, "search: more than %d hits; narrow the "
-                                  "query", (int)MAX_OFFSET);
-            s->offset += (unsigned)had;
-            /* A long walk takes bigger pages: fewer passes over the
-             * matches, memory still bounded. */
-            want = s->asked < SEARCH_PAGE_MAX / 2 ? s->asked * 2
-                                                  : SEARCH_PAGE_MAX;
         }
-        if (s->remaining < want)
-            want = (unsigned)s->remaining;
-        lua_getiuservalue(L, lua_upvalueindex(1), 1);
-        LCollection *c = luaL_checkudata(L, -1, ARCA_COLLECTION);
-        arca_db *db = checkdb(L, c);
+        const arca_hit *h = arca_results_hit(s->page, s->at++);
+        uint64_t hash = hit_hash(h);
+        if (given_before(s, hash))
+            continue;
+        if (s->ngiven == s->capgiven) {
+            size_t cap = s->capgiven ? s->capgiven * 2 : 256;
+            void *ud;
+            lua_Alloc af = lua_getallocf(L, &ud);
+            uint64_t *g = af(ud, s->given, s->capgiven * sizeof *g,
+                             cap * sizeof *g);
+            if (g == NULL)
+                return luaL_error(L, "search: not enough memory");
+            s->given = g;
+            s->capgiven = cap;
+        }
+        s->given[s->ngiven++] = hash;
+        s->restarts = 0;               /* it goes on */
+        if (s->remaining != UINT64_MAX)
+            s->remaining--;
+        push_hit(L, h);
+        /* Remember the hit's search, for hit:text() and hit:snippet(). */
+        lua_getfield(L, LUA_REGISTRYINDEX, ARCA_HITS);
+        lua_pushvalue(L, -2);
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_rawset(L, -3);
         lua_pop(L, 1);
-        arca_results_destroy(s->page);
-        s->page = NULL;
-        s->at = 0;
-        s->asked = want;
-        /* The walk needs no total, only the next page. */
-        arca_search_opts so = {s->offset, want, s->sort, s->collapse,
-                               s->snippet_len, NULL, 0, s->filter, 1};
-        if (arca_db_search(db, s->query, &so, &s->page) != ARCA_OK)
-            return fail(L, "search", db);
-        if (arca_results_count(s->page) == 0) {
-            s->done = 1;
-            return 0;
-        }
+        return 1;
     }
-    const arca_hit *h = arca_results_hit(s->page, s->at++);
-    if (s->remaining != UINT64_MAX)
-        s->remaining--;
-    push_hit(L, h);
-    /* Remember the hit's search, for hit:text() and hit:snippet(). */
-    lua_getfield(L, LUA_REGISTRYINDEX, ARCA_HITS);
-    lua_pushvalue(L, -2);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
-    return 1;
 }
 
 /*
@@ -432,7 +512,7 @@ static int c_search(lua_State *L)
     s->filter = so.filter ? strdup(so.filter) : NULL;
     if (s->query == NULL || (so.filter && s->filter == NULL))
         return luaL_error(L, "search: out of memory");
-    s->offset = (unsigned)offset;
+    s->offset = s->first_offset = (unsigned)offset;
     s->remaining = limit < 0 ? UINT64_MAX : (uint64_t)limit;
     s->sort = so.sort;
     s->collapse = so.collapse;
@@ -618,7 +698,7 @@ static int hit_snippet(lua_State *L)
     if (s->query == NULL)
         return luaL_error(L, "hit:snippet: the search is closed");
     arca_search_opts so = {(unsigned)rank - 1, 1, s->sort, s->collapse,
-                           (unsigned)n, NULL, 0, s->filter, 1};
+                           (unsigned)n, NULL, 0, s->filter, 1, 0};
     arca_results *r = boxed_search(L, db, s->query, &so, "hit:snippet");
     const arca_hit *h = arca_results_hit(r, 0);
     if (h == NULL || h->id == NULL || strcmp(h->id, id) != 0 ||

@@ -1,9 +1,11 @@
 #!/bin/bash
 # The command line: help, version, usage errors and missing collections.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 16
 
 like "$(arca version)" '^arca [0-9]+\.[0-9]+' "version prints a version"
+like "$(env -u OMP_THREAD_LIMIT "$ARCA" version)" '^arca [0-9]+\.[0-9]+' \
+     "started without OMP_THREAD_LIMIT, arca sets it and starts again"
 like "$(arca help)" 'import' "help lists the commands"
 like "$(arca help search)" 'usage: arca search' "help COMMAND shows its usage"
 
