@@ -131,7 +131,21 @@ arca_status arca_objects_stream(arca_objects *os, const char *hex,
 /* Verify object HEX (inflate and re-hash); its size to *size. */
 arca_status arca_objects_verify(arca_objects *os, const char *hex,
                                 uint64_t *size);
-/* ---- Packs (pack.c) ---- */
+/* ---- Packs (objects.c) ---- */
+
+/* The head of a pack entry: the raw SHA-256 (32 bytes), the size and the
+ * compressed size (8 bytes each, little-endian); the zlib stream follows. */
+#define ARCA_PACK_ENTRY_HEAD 48
+
+/*
+ * The end of the entry of object HEX at OFFSET in the pack open on FD
+ * (PATH, for messages), read from the entry's head: OFFSET, the head and
+ * the compressed stream.  ARCA_ECORRUPT if the entry names another
+ * object or runs past the end of the file (*end is then 0); ERR says so.
+ */
+arca_status arca_pack_entry_end(int fd, const char *path, const char *hex,
+                                uint64_t offset, uint64_t *end, char *err,
+                                size_t errlen);
 
 /* Where an object lies: in a pack at OFFSET, or loose (pack ""). */
 typedef struct arca_objloc {

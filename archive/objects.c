@@ -578,7 +578,7 @@ out:
 #define PACK_MAGIC "ARCAPK1\n"          /* 8 bytes open every pack */
 #define PACK_TMP_PREFIX "tmp_pack_"
 /* An entry: raw SHA-256 (32), size (8, little-endian), zsize (8), zlib. */
-#define PACK_ENTRY_HEAD 48
+#define PACK_ENTRY_HEAD ARCA_PACK_ENTRY_HEAD
 
 struct arca_packw {
     arca_objects *os;
@@ -667,6 +667,28 @@ static arca_status pack_entry(int fd, const char *path, const char *hex,
         at + PACK_ENTRY_HEAD > (uint64_t)st.st_size - *zsize)
         return fail(ARCA_ECORRUPT, "object %s: corrupt (%s is truncated)",
                     hex, path);
+    return ARCA_OK;
+}
+
+arca_status arca_pack_entry_end(int fd, const char *path, const char *hex,
+                                uint64_t offset, uint64_t *end, char *err,
+                                size_t errlen)
+{
+    uint64_t zsize = 0;
+    arca_status rc;
+
+    *end = 0;
+    if (!arca_hex_valid(hex))
+        rc = fail(ARCA_EINVAL, "%s: \"%.80s\" is not an object name", path,
+                  hex);
+    else
+        rc = pack_entry(fd, path, hex, offset, &zsize);
+    if (rc) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s", tls_err);
+        return rc;
+    }
+    *end = offset + PACK_ENTRY_HEAD + zsize;
     return ARCA_OK;
 }
 

@@ -25,9 +25,6 @@
 #define SNAPSHOT_TRIES 200
 #define BUSY_TIMEOUT_MS 5000
 
-/* This reads only an entry's head; fsck of a restored collection reads
- * every entry in full. */
-#define PACK_ENTRY_HEAD ARCA_PACK_ENTRY_HEAD
 
 static arca_status efail(char *err, size_t errlen, arca_status rc,
                          const char *fmt, ...)
@@ -138,60 +135,3 @@ out:
     return rc;
 }
 
-static void hex_to_raw(const char *hex, unsigned char raw[32])
-{
-    for (int i = 0; i < 32; i++) {
-        int hi = hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10;
-        int lo = hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0'
-                                       : hex[2 * i + 1] - 'a' + 10;
-        raw[i] = (unsigned char)(hi * 16 + lo);
-    }
-}
-
-arca_status arca_pack_entry_end(int fd, const char *path, const char *hex,
-                                uint64_t offset, uint64_t *end, char *err,
-                                size_t errlen)
-{
-    unsigned char head[PACK_ENTRY_HEAD], raw[32];
-    size_t got = 0;
-    struct stat st;
-
-    *end = 0;
-    if (!arca_hex_valid(hex))
-        return efail(err, errlen, ARCA_EINVAL, "%s: \"%.80s\" is not an "
-                     "object name", path, hex);
-    if (fstat(fd, &st) != 0)
-        return efail(err, errlen, ARCA_EIO, "%s: %s", path, strerror(errno));
-    if (offset > (uint64_t)st.st_size ||
-        (uint64_t)st.st_size - offset < PACK_ENTRY_HEAD)
-        return efail(err, errlen, ARCA_ECORRUPT, "%s: object %s: the pack "
-                     "ends before its entry at offset %llu", path, hex,
-                     (unsigned long long)offset);
-    while (got < sizeof head) {
-        ssize_t n = pread(fd, head + got, sizeof head - got,
-                          (off_t)(offset + got));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return efail(err, errlen, n < 0 ? ARCA_EIO : ARCA_ECORRUPT,
-                         "%s: read at offset %llu: %s", path,
-                         (unsigned long long)offset,
-                         n < 0 ? strerror(errno) : "end of file");
-        got += (size_t)n;
-    }
-    hex_to_raw(hex, raw);
-    if (memcmp(head, raw, 32) != 0)
-        return efail(err, errlen, ARCA_ECORRUPT, "%s: another object than "
-                     "%s lies at offset %llu", path, hex,
-                     (unsigned long long)offset);
-    uint64_t zsize = 0;
-    for (int i = 7; i >= 0; i--)
-        zsize = (zsize << 8) | head[40 + i];
-    uint64_t room = (uint64_t)st.st_size - offset - PACK_ENTRY_HEAD;
-    if (zsize > room)
-        return efail(err, errlen, ARCA_ECORRUPT, "%s: object %s at offset "
-                     "%llu runs past the end of the pack", path, hex,
-                     (unsigned long long)offset);
-    *end = offset + PACK_ENTRY_HEAD + zsize;
-    return ARCA_OK;
-}
