@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <lauxlib.h>
@@ -76,8 +77,14 @@ typedef struct LSearch {
     unsigned restarts;
 } LSearch;
 
-/* A walk started again this often in a row with no new hit gives up. */
-#define WALK_RESTARTS 16
+/*
+ * A walk started again this often in a row with no new hit gives up.
+ * Each start waits a little longer first (WALK_WAIT_MS times the count,
+ * at most a second): an import committing faster than a page is read
+ * would otherwise overwrite every revision the walk starts on.
+ */
+#define WALK_RESTARTS 40
+#define WALK_WAIT_MS 50
 
 /* A C allocation owned by Lua: FREE_FN runs on it in __gc. */
 typedef struct LBox {
@@ -439,6 +446,10 @@ static int search_next(lua_State *L)
                                       "%d times during the walk with no "
                                       "new hit between; run it again",
                                       WALK_RESTARTS);
+                long ms = (long)s->restarts * WALK_WAIT_MS;
+                struct timespec ts = {ms >= 1000 ? 1 : 0,
+                                      (ms >= 1000 ? 0 : ms) * 1000000L};
+                nanosleep(&ts, NULL);
                 qsort(s->given, s->ngiven, sizeof *s->given, cmp_u64);
                 s->nsorted = s->ngiven;
                 s->offset = s->first_offset;
